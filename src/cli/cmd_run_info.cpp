@@ -1,0 +1,64 @@
+// `pimtx run CONFIG.toml` (experiments) and `pimtx info FILE.h5`.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/experiment.h"
+#include "core/errors.h"
+#include "io/h5.h"
+
+namespace pimtx::cli {
+
+void add_common_options(CLI::App* sub, CommonOptions& opts) {
+  sub->add_option("--set", opts.overrides, "Override a config value: key.path=value (repeatable)");
+  sub->add_option("--seed", opts.seed, "Master seed (overrides `seed` in the config)")->check(CLI::NonNegativeNumber);
+  sub->add_flag("-q,--quiet", opts.quiet, "No progress display");
+}
+
+void add_run_command(CLI::App& app, ActionTable& actions) {
+  struct Opts {
+    std::string config;
+    std::string out;
+    CommonOptions common;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* sub = app.add_subcommand("run", "Run the experiment described by a TOML config and write an HDF5 result");
+  sub->add_option("config", o->config, "Experiment config (TOML); `experiment = \"name\"` selects what runs")
+      ->required();
+  sub->add_option("-o,--output", o->out, "Result file (default: results/<config name>.h5)");
+  add_common_options(sub, o->common);
+  actions[sub] = [o]() {
+    core::Config cfg = load_config(o->config, o->common);
+    const uint64_t seed = master_seed(cfg);
+    auto root = cfg.root();
+    const auto& reg = experiment_registry();
+    const std::string name = root.require_string("experiment");
+    std::unique_ptr<Experiment> exp = reg.create_named(name, root, seed);
+    const std::filesystem::path out =
+        o->out.empty() ? std::filesystem::path("results") / (std::filesystem::path(o->config).stem().string() + ".h5")
+                       : std::filesystem::path(o->out);
+    std::string summary;
+    run_job(cfg, seed, out, [&](io::ResultFile& f) { summary = exp->run(f); });
+    std::cout << summary;
+    if (!summary.empty() && summary.back() != '\n') {
+      std::cout << '\n';
+    }
+    std::cout << "wrote " << out.string() << "\n";
+    return 0;
+  };
+}
+
+void add_info_command(CLI::App& app, ActionTable& actions) {
+  auto path = std::make_shared<std::string>();
+  CLI::App* sub = app.add_subcommand("info", "Print what a pimtx result file holds (groups, datasets, units, meta)");
+  sub->add_option("file", *path, "Result file (HDF5)")->required();
+  actions[sub] = [path]() {
+    io::ResultReader r(*path);
+    r.describe(std::cout);
+    return 0;
+  };
+}
+
+}  // namespace pimtx::cli

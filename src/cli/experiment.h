@@ -1,0 +1,28 @@
+// Experiments run by `pimtx run CONFIG.toml`: the top-level key `experiment = "<name>"` selects one.
+//
+// Contract: the factory reads every key it needs from the config (so unknown keys can be rejected
+// before anything runs); run() writes its results under its own group of the file and returns a short
+// human summary (a few lines) that `pimtx run` prints.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "core/registry.h"
+#include "io/h5.h"
+
+namespace pimtx::cli {
+
+class Experiment {
+ public:
+  virtual ~Experiment() = default;
+  virtual std::string run(io::ResultFile& out) = 0;
+};
+
+// Factory arguments: the root section and the master seed.
+using ExperimentRegistry = core::Registry<Experiment, uint64_t>;
+const ExperimentRegistry& experiment_registry();
+
+}  // namespace pimtx::cli
