@@ -436,7 +436,7 @@ Config& Config::operator=(Config&&) noexcept = default;
 
 Config Config::from_file(const std::string& path) {
   if (!fs::exists(path)) {
-    throw IoError(fmt::format("config file not found: {}", path));
+    throw ConfigError(fmt::format("config file not found: {}", path));
   }
   Config c;
   try {

@@ -88,7 +88,7 @@ class Config {
   Config(Config&&) noexcept;
   Config& operator=(Config&&) noexcept;
 
-  static Config from_file(const std::string& path);  // IoError if missing, ConfigError on parse error
+  static Config from_file(const std::string& path);  // ConfigError if missing or unparsable
   static Config from_string(std::string_view text, const std::string& origin = "<string>");
 
   // Apply "a.b.c=value". The value is parsed as a TOML value (number, bool, array, quoted string);

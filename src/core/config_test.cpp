@@ -83,7 +83,7 @@ TEST_CASE("overrides from --set replace, add and are validated the same way", "[
 }
 
 TEST_CASE("missing config file and syntax errors", "[config]") {
-  CHECK_THROWS_AS(Config::from_file("/nonexistent/cfg.toml"), pimtx::IoError);
+  CHECK_THROWS_AS(Config::from_file("/nonexistent/cfg.toml"), pimtx::ConfigError);
   CHECK(error_of([] { Config::from_string("a = [1,\n", "bad.toml"); }).rfind("config bad.toml:", 0) == 0);
 }
 
