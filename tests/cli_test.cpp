@@ -1,0 +1,96 @@
+// End-to-end tests of the `pimtx` executable: exit codes, error messages, atomic output, h5py readability.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string output;  // stdout + stderr
+};
+
+std::string pimtx_bin() {
+  const char* env = std::getenv("PIMTX_BIN");
+  return env != nullptr ? env : std::string(PIMTX_BINARY_DIR) + "/pimtx";
+}
+
+Result run(const std::string& args) {
+  Result r;
+  const std::string cmd = pimtx_bin() + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
+    r.output.append(buf, n);
+  }
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+fs::path scratch(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("pimtx_cli_" + std::to_string(::getpid()) + "_" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+void write_file(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+}  // namespace
+
+TEST_CASE("CLI: help and usage errors", "[cli]") {
+  CHECK(run("--help").code == 0);
+  CHECK(run("run --help").code == 0);
+  CHECK(run("info --help").code == 0);
+  CHECK(run("").code == 2);                     // a subcommand is required
+  CHECK(run("no-such-command").code == 2);
+  CHECK(run("run").code == 2);                  // CONFIG is required
+  CHECK(run("run x.toml --seed -3").code == 2);  // seed must be non-negative
+}
+
+TEST_CASE("CLI: missing config file exits 2, names it, writes nothing", "[cli]") {
+  const fs::path d = scratch("missing");
+  const Result r = run("run " + (d / "nope.toml").string() + " -o " + (d / "out.h5").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("config file not found: " + (d / "nope.toml").string()) != std::string::npos);
+  CHECK(fs::is_empty(d));
+  fs::remove_all(d);
+}
+
+TEST_CASE("CLI: unknown experiment lists the valid names", "[cli]") {
+  const fs::path d = scratch("unknown_exp");
+  write_file(d / "c.toml", "experiment = \"no_such_experiment\"\n");
+  const Result r = run("run " + (d / "c.toml").string() + " -o " + (d / "out.h5").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("unknown experiment 'no_such_experiment'; valid names:") != std::string::npos);
+  CHECK_FALSE(fs::exists(d / "out.h5"));
+  fs::remove_all(d);
+}
+
+TEST_CASE("CLI: TOML syntax error names file and line", "[cli]") {
+  const fs::path d = scratch("syntax");
+  write_file(d / "c.toml", "experiment = \"x\"\nseed = [1,\n");
+  const Result r = run("run " + (d / "c.toml").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find((d / "c.toml").string() + ":") != std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST_CASE("CLI: info on a missing or non-HDF5 file exits 1", "[cli]") {
+  const fs::path d = scratch("info");
+  CHECK(run("info " + (d / "none.h5").string()).code == 1);
+  write_file(d / "x.h5", "plain text");
+  const Result r = run("info " + (d / "x.h5").string());
+  CHECK(r.code == 1);
+  CHECK(r.output.find("not an HDF5 file") != std::string::npos);
+  fs::remove_all(d);
+}
