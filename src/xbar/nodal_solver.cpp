@@ -1,0 +1,361 @@
+#include "xbar/nodal_solver.h"
+
+#include <fmt/format.h>
+
+#include <Eigen/IterativeLinearSolvers>
+#include <Eigen/SparseCholesky>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "core/errors.h"
+
+namespace pimtx::xbar {
+
+namespace {
+using SpMat = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Node reference after merging: >= 0 an unknown, < 0 the fixed source -(ref + 1)
+// (sources 0..rows-1 are word drivers, rows..rows+cols-1 bit terminals).
+struct Element {
+  int a;
+  int b;
+  double g;    // wire conductance; unused for cells
+  int cell;    // row-major cell index, or -1 for a wire/driver/sense element
+};
+
+int find(std::vector<int>& parent, int x) {
+  while (parent[x] != x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+}  // namespace
+
+struct NodalSolver::Impl {
+  Eigen::Index rows = 0;
+  Eigen::Index cols = 0;
+  SolverOptions opt;
+  Eigen::VectorXd a1;  // row-major cells
+  Eigen::VectorXd a3;  // row-major cells, empty if linear
+  std::vector<Element> elements;
+  std::vector<size_t> boundary;  // elements touching a fixed source
+  int n = 0;                     // unknowns
+  SpMat mat;                     // pattern of wires + cells; values rewritten per factorisation
+  Eigen::VectorXd wire_values;   // mat values with wires only
+  std::vector<std::array<int, 4>> cell_slots;  // value index of (a,a), (b,b), (a,b), (b,a); -1 if absent
+  Eigen::SimplicialLDLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int>> ldlt;
+  Eigen::ConjugateGradient<SpMat, Eigen::Lower | Eigen::Upper, Eigen::IncompleteCholesky<double>> pcg;
+  bool linear_factored = false;
+  Eigen::VectorXd last_x;  // pcg warm start
+  double t_analyze = 0.0;
+
+  int slot(int r, int c) const {
+    const int* outer = mat.outerIndexPtr();
+    const int* inner = mat.innerIndexPtr();
+    const int* p = std::lower_bound(inner + outer[c], inner + outer[c + 1], r);
+    return static_cast<int>(p - inner);
+  }
+
+  // Fill mat values with wires + cell conductances g_cell (row-major cells).
+  void load_matrix(const Eigen::VectorXd& g_cell) {
+    double* v = mat.valuePtr();
+    std::copy(wire_values.data(), wire_values.data() + wire_values.size(), v);
+    for (size_t e = 0; e < elements.size(); ++e) {
+      const Element& el = elements[e];
+      if (el.cell < 0) {
+        continue;
+      }
+      const auto& s = cell_slots[static_cast<size_t>(el.cell)];
+      const double g = g_cell[el.cell];
+      if (s[0] >= 0) v[s[0]] += g;
+      if (s[1] >= 0) v[s[1]] += g;
+      if (s[2] >= 0) v[s[2]] -= g;
+      if (s[3] >= 0) v[s[3]] -= g;
+    }
+  }
+
+  double factorize() {
+    const auto t0 = Clock::now();
+    if (opt.kind == LinearSolverKind::direct) {
+      ldlt.factorize(mat);
+      if (ldlt.info() != Eigen::Success) {
+        throw NumericError("xbar nodal solver: LDLT factorisation failed (matrix not positive definite?)");
+      }
+    } else {
+      pcg.setTolerance(opt.pcg_rel_tol);
+      pcg.setMaxIterations(opt.pcg_max_iter);
+      pcg.factorize(mat);
+      if (pcg.info() != Eigen::Success) {
+        throw NumericError("xbar nodal solver: incomplete-Cholesky preconditioner failed");
+      }
+    }
+    return seconds_since(t0);
+  }
+
+  Eigen::MatrixXd lin_solve(const Eigen::MatrixXd& rhs, SolveResult& res) {
+    if (opt.kind == LinearSolverKind::direct) {
+      return ldlt.solve(rhs);
+    }
+    Eigen::MatrixXd x(rhs.rows(), rhs.cols());
+    for (Eigen::Index k = 0; k < rhs.cols(); ++k) {
+      if (last_x.size() != n) {
+        last_x = Eigen::VectorXd::Zero(n);
+      }
+      x.col(k) = pcg.solveWithGuess(rhs.col(k), last_x);
+      res.pcg_iterations += pcg.iterations();
+      if (pcg.info() != Eigen::Success) {
+        throw NumericError(fmt::format("xbar PCG did not reach relative residual {} in {} iterations (error {})",
+                                       opt.pcg_rel_tol, pcg.iterations(), pcg.error()));
+      }
+      last_x = x.col(k);
+    }
+    return x;
+  }
+
+  double cell_current(int cell, double v) const {
+    return a3.size() == 0 ? a1[cell] * v : (a1[cell] + a3[cell] * v * v) * v;
+  }
+
+  double node_v(int ref, const Eigen::VectorXd& x, const Eigen::VectorXd& vsrc) const {
+    return ref >= 0 ? x[ref] : vsrc[-ref - 1];
+  }
+};
+
+NodalSolver::NodalSolver(const CellArray& cells, const Parasitics& parasitics, SolverOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  cells.validate();
+  parasitics.validate();
+  Impl& m = *impl_;
+  const auto t0 = Clock::now();
+  m.opt = options;
+  m.rows = cells.rows();
+  m.cols = cells.cols();
+  const int R = static_cast<int>(m.rows);
+  const int C = static_cast<int>(m.cols);
+  const int RC = R * C;
+  m.a1.resize(RC);
+  if (cells.nonlinear()) {
+    m.a3.resize(RC);
+  }
+  for (int i = 0; i < R; ++i) {
+    for (int j = 0; j < C; ++j) {
+      m.a1[i * C + j] = cells.a1_s(i, j);
+      if (cells.nonlinear()) {
+        m.a3[i * C + j] = cells.a3_s_per_v2(i, j);
+      }
+    }
+  }
+  // Physical nodes: word (i,j) = i*C+j, bit (i,j) = RC+i*C+j, driver source i = 2RC+i, terminal j = 2RC+R+j.
+  const int n_phys = 2 * RC + R + C;
+  struct Raw {
+    int a, b;
+    double r;
+  };
+  std::vector<Raw> raw;
+  raw.reserve(static_cast<size_t>(2 * RC + R + C));
+  const Parasitics& p = parasitics;
+  for (int i = 0; i < R; ++i) {
+    raw.push_back({2 * RC + i, i * C, p.r_driver_ohm});
+    for (int j = 0; j + 1 < C; ++j) {
+      raw.push_back({i * C + j, i * C + j + 1, p.r_wire_row_ohm});
+    }
+  }
+  for (int j = 0; j < C; ++j) {
+    for (int i = 0; i + 1 < R; ++i) {
+      raw.push_back({RC + i * C + j, RC + (i + 1) * C + j, p.r_wire_col_ohm});
+    }
+    raw.push_back({RC + (R - 1) * C + j, 2 * RC + R + j, p.r_sense_ohm});
+  }
+  std::vector<int> parent(static_cast<size_t>(n_phys));
+  std::iota(parent.begin(), parent.end(), 0);
+  for (const Raw& e : raw) {
+    if (e.r == 0.0) {
+      const int ra = find(parent, e.a);
+      const int rb = find(parent, e.b);
+      // Keep a source as the root so the merged class stays fixed.
+      if (ra != rb) {
+        if (rb >= 2 * RC) {
+          parent[ra] = rb;
+        } else {
+          parent[rb] = ra;
+        }
+      }
+    }
+  }
+  std::vector<int> ref(static_cast<size_t>(n_phys), 0);
+  std::vector<int> root_ref(static_cast<size_t>(n_phys), INT32_MIN);
+  for (int q = 0; q < n_phys; ++q) {
+    const int r = find(parent, q);
+    if (root_ref[r] == INT32_MIN) {
+      root_ref[r] = r >= 2 * RC ? -(r - 2 * RC) - 1 : m.n++;
+    }
+    ref[q] = root_ref[r];
+  }
+  for (const Raw& e : raw) {
+    if (e.r > 0.0 && ref[e.a] != ref[e.b]) {
+      m.elements.push_back({ref[e.a], ref[e.b], 1.0 / e.r, -1});
+    }
+  }
+  for (int c = 0; c < RC; ++c) {
+    m.elements.push_back({ref[c], ref[RC + c], 0.0, c});
+  }
+  // Sparsity pattern: wires with values, cells as explicit zeros (the same pattern serves every Jacobian).
+  std::vector<Eigen::Triplet<double, int>> trip;
+  trip.reserve(4 * m.elements.size());
+  for (size_t e = 0; e < m.elements.size(); ++e) {
+    const Element& el = m.elements[e];
+    const double g = el.cell < 0 ? el.g : 0.0;
+    if (el.a < 0 || el.b < 0) {  // boundary elements deliver the source/terminal currents
+      m.boundary.push_back(e);
+    }
+    if (el.a >= 0) trip.emplace_back(el.a, el.a, g);
+    if (el.b >= 0) trip.emplace_back(el.b, el.b, g);
+    if (el.a >= 0 && el.b >= 0) {
+      trip.emplace_back(el.a, el.b, -g);
+      trip.emplace_back(el.b, el.a, -g);
+    }
+  }
+  if (m.n == 0) {
+    m.t_analyze = seconds_since(t0);
+    return;
+  }
+  m.mat.resize(m.n, m.n);
+  m.mat.setFromTriplets(trip.begin(), trip.end());
+  m.mat.makeCompressed();
+  m.wire_values = Eigen::Map<const Eigen::VectorXd>(m.mat.valuePtr(), m.mat.nonZeros());
+  m.cell_slots.assign(static_cast<size_t>(RC), {-1, -1, -1, -1});
+  for (const Element& el : m.elements) {
+    if (el.cell < 0) {
+      continue;
+    }
+    auto& s = m.cell_slots[static_cast<size_t>(el.cell)];
+    if (el.a >= 0) s[0] = m.slot(el.a, el.a);
+    if (el.b >= 0) s[1] = m.slot(el.b, el.b);
+    if (el.a >= 0 && el.b >= 0) {
+      s[2] = m.slot(el.a, el.b);
+      s[3] = m.slot(el.b, el.a);
+    }
+  }
+  if (m.opt.kind == LinearSolverKind::direct) {
+    m.ldlt.analyzePattern(m.mat);
+  } else {
+    m.pcg.analyzePattern(m.mat);
+  }
+  m.t_analyze = seconds_since(t0);
+}
+
+NodalSolver::~NodalSolver() = default;
+NodalSolver::NodalSolver(NodalSolver&&) noexcept = default;
+NodalSolver& NodalSolver::operator=(NodalSolver&&) noexcept = default;
+Eigen::Index NodalSolver::n_unknowns() const { return impl_->n; }
+double NodalSolver::t_analyze_s() const { return impl_->t_analyze; }
+
+SolveResult NodalSolver::solve(const Drive& drive) {
+  Impl& m = *impl_;
+  drive.check_shape(m.rows, m.cols);
+  const auto t0 = Clock::now();
+  const Eigen::Index nv = drive.n_vectors();
+  const Eigen::Index n_src = m.rows + m.cols;
+  Eigen::MatrixXd vsrc(n_src, nv);  // (rows + cols, n_vec)
+  vsrc.topRows(m.rows) = drive.word_v;
+  for (Eigen::Index k = 0; k < nv; ++k) {
+    for (Eigen::Index j = 0; j < m.cols; ++j) {
+      vsrc(m.rows + j, k) = drive.bit_voltage(j, k);
+    }
+  }
+  SolveResult res;
+  double t_fact = 0.0;
+  Eigen::MatrixXd x(m.n, nv);  // (unknowns, n_vec)
+  if (m.n > 0) {
+    if (!m.linear_factored) {
+      m.load_matrix(m.a1);
+      t_fact += m.factorize();
+      m.linear_factored = true;
+    }
+    // Linear solve (or Newton start): K x = sum over boundary elements of g_lin * V_source.
+    Eigen::MatrixXd rhs = Eigen::MatrixXd::Zero(m.n, nv);
+    for (size_t e : m.boundary) {
+      const Element& el = m.elements[e];
+      const double g = el.cell < 0 ? el.g : m.a1[el.cell];
+      if (el.a >= 0 && el.b < 0) {
+        rhs.row(el.a) += g * vsrc.row(-el.b - 1);
+      } else if (el.b >= 0 && el.a < 0) {
+        rhs.row(el.b) += g * vsrc.row(-el.a - 1);
+      }
+    }
+    x = m.lin_solve(rhs, res);
+    if (m.a3.size() != 0) {
+      // Newton per vector on F(x) = sum of currents leaving each unknown node = 0.
+      Eigen::VectorXd gd(m.a1.size());
+      Eigen::VectorXd f(m.n);
+      for (Eigen::Index k = 0; k < nv; ++k) {
+        Eigen::VectorXd xk = x.col(k);
+        const Eigen::VectorXd vs = vsrc.col(k);
+        int it = 0;
+        for (;; ++it) {
+          if (it >= m.opt.newton_max_iter) {
+            throw NumericError(fmt::format("xbar Newton did not converge in {} iterations (vector {})",
+                                           m.opt.newton_max_iter, k));
+          }
+          f.setZero();
+          for (const Element& el : m.elements) {
+            const double va = m.node_v(el.a, xk, vs);
+            const double vb = m.node_v(el.b, xk, vs);
+            double cur;
+            if (el.cell < 0) {
+              cur = el.g * (va - vb);
+            } else {
+              const double v = va - vb;
+              cur = m.cell_current(el.cell, v);
+              gd[el.cell] = m.a1[el.cell] + 3.0 * m.a3[el.cell] * v * v;
+            }
+            if (el.a >= 0) f[el.a] += cur;
+            if (el.b >= 0) f[el.b] -= cur;
+          }
+          m.load_matrix(gd);
+          t_fact += m.factorize();
+          m.linear_factored = false;  // the stored factor is now a Jacobian
+          Eigen::MatrixXd step = m.lin_solve(f, res);
+          xk -= step.col(0);
+          if (step.cwiseAbs().maxCoeff() <= m.opt.newton_tol_v) {
+            break;
+          }
+        }
+        res.max_newton_iterations = std::max(res.max_newton_iterations, it + 1);
+        x.col(k) = xk;
+      }
+    }
+  }
+  // Terminal currents from the elements that touch a source.
+  res.bit_currents_a = Eigen::MatrixXd::Zero(m.cols, nv);
+  res.word_currents_a = Eigen::MatrixXd::Zero(m.rows, nv);
+  for (Eigen::Index k = 0; k < nv; ++k) {
+    const Eigen::VectorXd xk = m.n > 0 ? Eigen::VectorXd(x.col(k)) : Eigen::VectorXd();
+    const Eigen::VectorXd vs = vsrc.col(k);
+    for (size_t e : m.boundary) {
+      const Element& el = m.elements[e];
+      const double v = m.node_v(el.a, xk, vs) - m.node_v(el.b, xk, vs);
+      const double cur = el.cell < 0 ? el.g * v : m.cell_current(el.cell, v);  // a -> b
+      auto credit = [&](int ref_node, double into) {
+        const int s = -ref_node - 1;
+        if (s < m.rows) {
+          res.word_currents_a(s, k) -= into;
+        } else {
+          res.bit_currents_a(s - m.rows, k) += into;
+        }
+      };
+      if (el.b < 0) credit(el.b, cur);
+      if (el.a < 0) credit(el.a, -cur);
+    }
+  }
+  res.t_factor_s = t_fact;
+  res.t_solve_s = seconds_since(t0) - t_fact;
+  return res;
+}
+
+}  // namespace pimtx::xbar

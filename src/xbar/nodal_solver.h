@@ -1,0 +1,63 @@
+// Full nodal analysis of a passive crossbar (array.h geometry): the reference "full solve" of xbar.
+//
+// Contract: the constructor takes the cells and parasitics (copied; not mutated later), merges nodes
+// joined by 0-Ω elements, assembles the sparse nodal matrix over the remaining 2·rows·cols unknowns at
+// most and does the symbolic analysis once (AMD ordering). solve(drive) returns the current flowing into
+// every bit-line terminal and out of every word-line driver, in amperes, for each input vector.
+//  - Linear cells (a3 empty): one numeric factorisation, computed at the first solve and reused by every
+//    later call; a batch of vectors costs one factorisation plus one triangular solve pair per vector.
+//  - Nonlinear cells: Newton iterations per vector, started from the linear (a1-only) solution; each
+//    iteration refactors the Jacobian numerically on the fixed symbolic analysis (the sparsity pattern
+//    does not change). NumericError if Newton does not converge or a factorisation fails.
+//  - kind = pcg: conjugate gradients with an incomplete-Cholesky preconditioner instead of the direct
+//    LDLᵀ (for arrays whose factor does not fit); warm-started from the previous vector/iterate.
+// Not thread-safe (holds the factorisation); use one solver per thread.
+#pragma once
+
+#include <Eigen/Sparse>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "xbar/array.h"
+
+namespace pimtx::xbar {
+
+enum class LinearSolverKind { direct, pcg };
+
+struct SolverOptions {
+  LinearSolverKind kind = LinearSolverKind::direct;
+  double pcg_rel_tol = 1e-13;    // relative residual; 1e-13 keeps currents at ~1e-10 relative
+  int pcg_max_iter = 100000;
+  double newton_tol_v = 1e-13;   // converged when the largest Newton step is below this (volts)
+  int newton_max_iter = 60;
+};
+
+struct SolveResult {
+  Eigen::MatrixXd bit_currents_a;   // (cols, n_vec) into each bit-line terminal (virtual ground)
+  Eigen::MatrixXd word_currents_a;  // (rows, n_vec) delivered by each word-line driver
+  int max_newton_iterations = 0;    // 0 for linear cells
+  int64_t pcg_iterations = 0;       // total over the batch (pcg only)
+  double t_factor_s = 0.0;          // numeric factorisations in this call
+  double t_solve_s = 0.0;           // everything else in this call
+};
+
+class NodalSolver {
+ public:
+  NodalSolver(const CellArray& cells, const Parasitics& parasitics, SolverOptions options = {});
+  ~NodalSolver();
+  NodalSolver(NodalSolver&&) noexcept;
+  NodalSolver& operator=(NodalSolver&&) noexcept;
+
+  SolveResult solve(const Drive& drive);
+
+  [[nodiscard]] Eigen::Index n_unknowns() const;
+  [[nodiscard]] double t_analyze_s() const;  // symbolic analysis time (constructor)
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pimtx::xbar
