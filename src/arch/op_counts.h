@@ -1,0 +1,47 @@
+// Operation counts recorded by the pluggable operators, per layer, for the cost model.
+//
+// Contract: every unit adds what it did to the OpCounts it is handed (never resets it). The engine keeps
+// one LayerCounts per transformer layer plus one for the classifier ("head") and writes them to HDF5 as
+// /<group>/op_counts/<kind>/<field> arrays of shape (n_layers + 1) (last row = head). Definitions:
+//   macs              multiply-accumulates (a*b+c counts 1)
+//   bytes_read        operand bytes the unit fetched from memory (weights, cached K/V, activations)
+//   bytes_written     result bytes the unit stored (outputs, cache writes)
+//   kv_entries_stored (token, kv head) key+value vector pairs written into the KV cache
+//   kv_entries_read   (query head, key position) pairs scored by attention (dense: all causal pairs)
+//   calls             number of operator invocations
+// float32 everywhere in the exact units, so activations count 4 bytes per element.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace pimtx::arch {
+
+struct OpCounts {
+  int64_t macs = 0;
+  int64_t bytes_read = 0;
+  int64_t bytes_written = 0;
+  int64_t kv_entries_stored = 0;
+  int64_t kv_entries_read = 0;
+  int64_t calls = 0;
+
+  OpCounts& operator+=(const OpCounts& o) {
+    macs += o.macs;
+    bytes_read += o.bytes_read;
+    bytes_written += o.bytes_written;
+    kv_entries_stored += o.kv_entries_stored;
+    kv_entries_read += o.kv_entries_read;
+    calls += o.calls;
+    return *this;
+  }
+};
+
+// Counts of one layer, split by operator kind.
+struct LayerCounts {
+  OpCounts linear;
+  OpCounts attention;
+  OpCounts kv_cache;
+};
+
+}  // namespace pimtx::arch
