@@ -48,6 +48,16 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
+// Comparison key of a vector name: lower case, and "v(node)" == "node" (ngspice lists node voltages by
+// bare node name for alphanumeric nodes and as "V(2)" for numeric ones).
+std::string vector_key(std::string_view name) {
+  std::string l = lower(trim(name));
+  if (l.size() > 3 && l.rfind("v(", 0) == 0 && l.back() == ')' && l.find(',') == std::string::npos) {
+    l = l.substr(2, l.size() - 3);
+  }
+  return l;
+}
+
 // Output fragments that mean the call failed (measured on 39.3, devices.md §1.3 and our tests).
 bool is_failure_line(const std::string& line) {
   static const char* const k_patterns[] = {
@@ -325,8 +335,9 @@ struct Engine::Impl {
     return p != nullptr ? p : "";
   }
 
-  // True if `name` ("v(2)" or "plot.v(2)") exists; avoids ngGet_Vec_Info's "not found" error output.
-  bool exists(const std::string& name) {
+  // The name under which ngspice lists `name` ("v(2)" or "plot.v(2)"), "" if absent; avoids
+  // ngGet_Vec_Info's "not found" error output.
+  std::string find(const std::string& name) {
     std::string plot = plot_name();
     std::string vec = name;
     const size_t dot = name.find('.');
@@ -334,13 +345,13 @@ struct Engine::Impl {
       plot = name.substr(0, dot);
       vec = name.substr(dot + 1);
     }
-    const std::string lv = lower(vec);
+    const std::string key = vector_key(vec);
     for (const auto& n : names_in(plot)) {
-      if (lower(n) == lv) {
-        return true;
+      if (vector_key(n) == key) {
+        return plot + "." + n;
       }
     }
-    return false;
+    return "";
   }
 };
 
@@ -523,22 +534,23 @@ std::vector<std::string> Session::vector_names() const {
   return im.names_in(im.plot_name());
 }
 
-bool Session::has_vector(const std::string& name) const { return engine_->impl_->exists(name); }
+bool Session::has_vector(const std::string& name) const { return !engine_->impl_->find(name).empty(); }
 
 Vector Session::vector(const std::string& name) const {
   auto& im = *engine_->impl_;
-  if (!im.exists(name)) {
+  const std::string full = im.find(name);
+  if (full.empty()) {
     throw SpiceError(fmt::format("vector '{}' not found in plot '{}'; available: {}", name, im.plot_name(),
                                  fmt::join(vector_names(), ", ")));
   }
-  std::vector<char> buf(name.begin(), name.end());
+  std::vector<char> buf(full.begin(), full.end());
   buf.push_back('\0');
   pvector_info v = im.vec_info(buf.data());
   if (v == nullptr) {
     throw SpiceError(fmt::format("ngGet_Vec_Info('{}') returned NULL", name));
   }
   Vector out;
-  out.name = v->v_name != nullptr ? v->v_name : name;
+  out.name = name;
   out.units = units_of(v->v_type);
   const auto n = static_cast<size_t>(std::max(v->v_length, 0));
   if (v->v_realdata != nullptr) {
@@ -561,16 +573,11 @@ std::vector<std::string> Session::log() const {
 }
 
 const Vector& Result::at(std::string_view name) const {
-  const std::string ln = lower(name);
+  const std::string key = vector_key(name);
   for (const auto& v : vectors) {
-    if (lower(v.name) == ln) {
+    if (vector_key(v.name) == key) {
       return v;
     }
-  }
-  // Requested "plot.vec" names come back without the plot prefix.
-  const size_t dot = ln.find('.');
-  if (dot != std::string::npos && ln.find('(') > dot) {
-    return at(ln.substr(dot + 1));
   }
   std::vector<std::string> names;
   for (const auto& v : vectors) {
@@ -581,8 +588,8 @@ const Vector& Result::at(std::string_view name) const {
 }
 
 bool Result::contains(std::string_view name) const {
-  const std::string ln = lower(name);
-  return std::any_of(vectors.begin(), vectors.end(), [&](const Vector& v) { return lower(v.name) == ln; });
+  const std::string key = vector_key(name);
+  return std::any_of(vectors.begin(), vectors.end(), [&](const Vector& v) { return vector_key(v.name) == key; });
 }
 
 }  // namespace pimtx::spice
