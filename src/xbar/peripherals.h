@@ -1,0 +1,102 @@
+// Array peripherals: DAC with input bit-slicing, sense / transimpedance amplifier, ADC, read noise.
+//
+// Contract: each stage maps a batch (one column per vector) to a batch and mutates only its own
+// calibration (Adc::calibrate) — never its inputs. Units: inputs are dimensionless numbers, DAC output
+// volts, bit-line currents amperes, TIA output volts, ADC output volts (quantised). Run-time randomness
+// (ADC noise, read noise) comes from the Rng passed in; fixed per-instance draws (ADC column offsets)
+// from the instance's d2d stream at construction.
+// ADC units (registry.cpp, config `[...adc] type = ...`):
+//   "ideal"    passes the TIA voltage through.
+//   "uniform"  n_bits levels over [−v_range_v, v_range_v] (clipped); v_range_v = 0 means calibrate: the
+//              range is set to calibration_margin_rel × max |v| seen by calibrate(); a per-column offset
+//              N(0, offset_sigma_v) fixed per instance and N(0, noise_sigma_v) per conversion are added
+//              before quantisation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "core/rng.h"
+#include "xbar/array.h"
+
+namespace pimtx::xbar {
+
+// Signed inputs x -> word-line volts: code q = round(x / x_max · (2^n_bits − 1)) (n_bits = 0: no
+// quantisation), V = q/(2^n_bits − 1) · v_max_v. With n_slices > 1 the code's magnitude is cut into
+// n_slices digits of ceil(n_bits / n_slices) bits (least significant first), each applied as its own read;
+// slice_weight(s) recombines them (sum_s weight_s · y_s == y of the unsliced code for a linear array).
+struct DacParams {
+  int64_t n_bits = 0;
+  double v_max_v = 0.2;    // read voltage of full-scale input (metal-oxide read range |V| <= 0.4 V)
+  double x_max = 0.0;      // input mapped to v_max_v; 0 = max |x| of each batch
+  int64_t n_slices = 1;
+  void validate() const;
+  static DacParams from_config(core::Section& s);
+};
+
+class Dac {
+ public:
+  explicit Dac(DacParams p);
+  // Slices of one batch: (n_slices) matrices of volts (n_in, n_vec); x_scale receives the x_max used.
+  std::vector<Eigen::MatrixXd> slices(const Eigen::MatrixXd& x, double& x_scale) const;
+  // Weight of slice s in input units per volt: y = sum_s slice_weight(s, x_scale) · (W^T V_s).
+  [[nodiscard]] double slice_weight(int64_t s, double x_scale) const;
+  [[nodiscard]] const DacParams& params() const { return p_; }
+
+ private:
+  DacParams p_;
+};
+
+struct TiaParams {
+  double r_tia_ohm = 1000.0;  // transimpedance gain
+  double v_sat_v = 0.0;       // output clips at ±v_sat_v; 0 = no clipping
+  void validate() const;
+  static TiaParams from_config(core::Section& s);
+};
+
+// Column-equivalent read noise: each cell current gets relative noise sigma_rel per operation, so column
+// j gets N(0, sigma_rel² · sum_i (a1_ij · V_ij)²) with V_ij ≈ V_i − Vbit_j (first order in the noise).
+Eigen::MatrixXd add_read_noise(const Eigen::MatrixXd& currents_a, const CellArray& cells, const Drive& drive,
+                               double sigma_rel, core::Rng& rng);
+
+class Adc {
+ public:
+  virtual ~Adc() = default;
+  [[nodiscard]] virtual std::string type() const = 0;
+  virtual void calibrate(const Eigen::MatrixXd& v) = 0;  // (cols, n_vec) volts
+  virtual Eigen::MatrixXd convert(const Eigen::MatrixXd& v, core::Rng& noise) const = 0;
+};
+
+class IdealAdc final : public Adc {
+ public:
+  [[nodiscard]] std::string type() const override { return "ideal"; }
+  void calibrate(const Eigen::MatrixXd&) override {}
+  Eigen::MatrixXd convert(const Eigen::MatrixXd& v, core::Rng&) const override { return v; }
+};
+
+struct UniformAdcParams {
+  int64_t n_bits = 8;
+  double v_range_v = 0.0;
+  double calibration_margin_rel = 1.0;
+  double offset_sigma_v = 0.0;
+  double noise_sigma_v = 0.0;
+  static UniformAdcParams from_config(core::Section& s);
+};
+
+class UniformAdc final : public Adc {
+ public:
+  UniformAdc(UniformAdcParams p, Eigen::Index n_cols, core::Rng& d2d);
+  [[nodiscard]] std::string type() const override { return "uniform"; }
+  void calibrate(const Eigen::MatrixXd& v) override;
+  Eigen::MatrixXd convert(const Eigen::MatrixXd& v, core::Rng& noise) const override;
+  [[nodiscard]] double range_v() const { return range_v_; }
+
+ private:
+  UniformAdcParams p_;
+  Eigen::VectorXd offset_v_;  // (cols)
+  double range_v_;
+};
+
+}  // namespace pimtx::xbar

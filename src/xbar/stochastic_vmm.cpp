@@ -1,0 +1,124 @@
+#include "xbar/stochastic_vmm.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/errors.h"
+
+namespace pimtx::xbar {
+
+void StochasticVmmParams::validate() const {
+  if (n_inputs < 1 || n_bits < 1 || (planes != "gaussian" && planes != "pulses") || !(g_spread_s > 0.0) ||
+      n_pulses < 0 || !(v_read_v > 0.0) || comparator_offset_sigma_a < 0.0 || comparator_noise_sigma_a < 0.0) {
+    throw ConfigError(fmt::format("stochastic VMM: need n_inputs, n_bits >= 1, planes in {{gaussian, pulses}}, "
+                                  "g_spread_s > 0, n_pulses >= 0, v_read_v > 0, sigmas >= 0 (planes = '{}')",
+                                  planes));
+  }
+  parasitics.validate("xbar.hash");
+}
+
+StochasticVmmParams StochasticVmmParams::from_config(core::Section& s) {
+  StochasticVmmParams p;
+  p.n_inputs = s.get_int("n_inputs", p.n_inputs, core::Range::closed(1, 1 << 20));
+  p.n_bits = s.get_int("n_bits", p.n_bits, core::Range::closed(1, 1 << 20));
+  p.planes = s.get_string("planes", p.planes, {"gaussian", "pulses"});
+  p.g_spread_s = s.get_double("g_spread_s", p.g_spread_s, core::Range::positive());
+  p.n_pulses = s.get_int("n_pulses", p.n_pulses, core::Range::closed(0, 1 << 20));
+  p.v_read_v = s.get_double("v_read_v", p.v_read_v, core::Range::positive());
+  p.parasitics.r_wire_row_ohm = s.get_double("r_wire_row_ohm", p.parasitics.r_wire_row_ohm, core::Range::non_negative());
+  p.parasitics.r_wire_col_ohm = s.get_double("r_wire_col_ohm", p.parasitics.r_wire_col_ohm, core::Range::non_negative());
+  p.parasitics.r_driver_ohm = s.get_double("r_driver_ohm", p.parasitics.r_driver_ohm, core::Range::non_negative());
+  p.parasitics.r_sense_ohm = s.get_double("r_sense_ohm", p.parasitics.r_sense_ohm, core::Range::non_negative());
+  p.comparator_offset_sigma_a =
+      s.get_double("comparator_offset_sigma_a", p.comparator_offset_sigma_a, core::Range::non_negative());
+  p.comparator_noise_sigma_a =
+      s.get_double("comparator_noise_sigma_a", p.comparator_noise_sigma_a, core::Range::non_negative());
+  return p;
+}
+
+StochasticVmm::StochasticVmm(StochasticVmmParams p, std::shared_ptr<const ProgrammingModel> model, uint64_t seed,
+                             uint64_t instance)
+    : p_(std::move(p)), model_(std::move(model)), seed_(seed), instance_(instance),
+      noise_(seed, "xbar.hash.noise", instance) {
+  p_.validate();
+  if (!model_) {
+    throw ConfigError("stochastic VMM: no programming model");
+  }
+  core::Rng off(seed, "xbar.hash.comparator_d2d", instance);
+  offset_a_.resize(p_.n_bits);
+  for (Eigen::Index k = 0; k < offset_a_.size(); ++k) {
+    offset_a_(k) = p_.comparator_offset_sigma_a * off.normal();
+  }
+  program();
+}
+
+void StochasticVmm::program() {
+  const Eigen::Index R = p_.n_inputs, C = 2 * p_.n_bits;
+  g_.resize(R, C);
+  const double g_lo = model_->g_min_s(), g_hi = model_->g_max_s(), g_mid = 0.5 * (g_lo + g_hi);
+  core::Rng planes(seed_, "xbar.hash.planes", instance_);  // d2d: plane values fixed per instance
+  core::Rng c2c = core::Rng(seed_, "xbar.hash.program", instance_).child("cycle", static_cast<uint64_t>(cycle_));
+  for (Eigen::Index i = 0; i < R; ++i) {
+    for (Eigen::Index k = 0; k < p_.n_bits; ++k) {
+      const double w = planes.normal();
+      for (int side = 0; side < 2; ++side) {
+        const Eigen::Index j = 2 * k + side;
+        const uint64_t cell = (static_cast<uint64_t>(i) << 32) | static_cast<uint64_t>(j);
+        core::Rng d2d(seed_, fmt::format("xbar.hash.d2d{}", instance_), cell);
+        if (p_.planes == "gaussian") {
+          const double target = std::clamp(g_mid + (side == 0 ? 0.5 : -0.5) * w * p_.g_spread_s, g_lo, g_hi);
+          g_(i, j) = model_->program(g_lo, target, d2d, c2c);
+        } else {
+          g_(i, j) = model_->random_pulses(static_cast<int>(p_.n_pulses), d2d, c2c);
+        }
+      }
+    }
+  }
+  CellArray cells;
+  cells.a1_s = g_;
+  solver_ = std::make_unique<NodalSolver>(cells, p_.parasitics);
+}
+
+void StochasticVmm::reprogram() {
+  ++cycle_;
+  program();
+}
+
+Eigen::MatrixXd StochasticVmm::differential_currents(const Eigen::MatrixXd& x) {
+  if (x.cols() != p_.n_inputs) {
+    throw ConfigError(fmt::format("hash input vectors have length {} but the array has {} inputs", x.cols(),
+                                  p_.n_inputs));
+  }
+  Drive d;
+  d.word_v = x.transpose();  // (n_inputs, n_vec)
+  for (Eigen::Index k = 0; k < d.word_v.cols(); ++k) {
+    const double m = d.word_v.col(k).cwiseAbs().maxCoeff();
+    if (m > 0.0) {
+      d.word_v.col(k) *= p_.v_read_v / m;  // a positive scale: the sign of each projection is unchanged
+    }
+  }
+  const Eigen::MatrixXd i = solver_->solve(d).bit_currents_a;  // (2 n_bits, n_vec)
+  Eigen::MatrixXd diff(p_.n_bits, i.cols());
+  for (Eigen::Index k = 0; k < p_.n_bits; ++k) {
+    diff.row(k) = i.row(2 * k) - i.row(2 * k + 1);
+  }
+  return diff;
+}
+
+std::vector<uint8_t> StochasticVmm::sign_bits(const Eigen::MatrixXd& x) {
+  const Eigen::MatrixXd diff = differential_currents(x);
+  std::vector<uint8_t> bits(static_cast<size_t>(diff.cols() * diff.rows()));  // (n_vec, n_bits)
+  for (Eigen::Index v = 0; v < diff.cols(); ++v) {
+    for (Eigen::Index k = 0; k < diff.rows(); ++k) {
+      double s = diff(k, v) + offset_a_(k);
+      if (p_.comparator_noise_sigma_a > 0.0) {
+        s += p_.comparator_noise_sigma_a * noise_.normal();
+      }
+      bits[static_cast<size_t>(v * diff.rows() + k)] = s > 0.0 ? 1 : 0;
+    }
+  }
+  return bits;
+}
+
+}  // namespace pimtx::xbar

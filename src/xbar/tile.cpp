@@ -1,0 +1,143 @@
+#include "xbar/tile.h"
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "xbar/approx.h"
+
+namespace pimtx::xbar {
+
+TileParams TileParams::from_config(core::Section& s) {
+  TileParams p;
+  auto sol = s.section("solver");
+  p.solver = sol.get_string("mode", p.solver, {"full", "ideal", "approx"});
+  p.approx_sweeps = sol.get_int("approx_sweeps", p.approx_sweeps, core::Range::closed(1, 10000));
+  const std::string kind = sol.get_string("type", "direct", {"direct", "pcg"});
+  p.solver_options.kind = kind == "pcg" ? LinearSolverKind::pcg : LinearSolverKind::direct;
+  p.solver_options.pcg_rel_tol = sol.get_double("pcg_rel_tol", p.solver_options.pcg_rel_tol, core::Range::positive());
+  auto arr = s.section("array");
+  p.parasitics.r_wire_row_ohm = arr.get_double("r_wire_row_ohm", 0.0, core::Range::non_negative());
+  p.parasitics.r_wire_col_ohm = arr.get_double("r_wire_col_ohm", 0.0, core::Range::non_negative());
+  p.parasitics.r_driver_ohm = arr.get_double("r_driver_ohm", 0.0, core::Range::non_negative());
+  p.parasitics.r_sense_ohm = arr.get_double("r_sense_ohm", 0.0, core::Range::non_negative());
+  p.read_noise_sigma_rel = arr.get_double("read_noise_sigma_rel", 0.0, core::Range::non_negative());
+  auto mp = s.section("mapping");
+  p.mapping = MappingParams::from_config(mp);
+  auto dac = s.section("dac");
+  p.dac = DacParams::from_config(dac);
+  auto tia = s.section("tia");
+  p.tia = TiaParams::from_config(tia);
+  auto adc = s.section("adc");
+  p.adc_type = adc.get_string("type", "ideal", {"ideal", "uniform"});
+  if (p.adc_type == "uniform") {
+    p.adc = UniformAdcParams::from_config(adc);
+  }
+  return p;
+}
+
+AnalogTile::AnalogTile(const Eigen::MatrixXd& w, const TileParams& p, const ProgrammingModel& model, uint64_t seed,
+                       uint64_t tile_index)
+    : p_(p), tile_(map_weights(w, p.mapping, model, seed, tile_index)), dac_(p.dac) {
+  p_.tia.validate();
+  if (p_.solver == "full") {
+    solver_ = std::make_unique<NodalSolver>(tile_.cells, p_.parasitics, p_.solver_options);
+  } else if (p_.solver != "ideal" && p_.solver != "approx") {
+    throw ConfigError(fmt::format("solver.mode = '{}': valid names: approx, full, ideal", p_.solver));
+  }
+  if (p_.adc_type == "uniform") {
+    core::Rng d2d(seed, "xbar.adc.d2d", tile_index);
+    adc_ = std::make_unique<UniformAdc>(p_.adc, tile_.cells.cols(), d2d);
+  } else {
+    adc_ = std::make_unique<IdealAdc>();
+  }
+}
+
+Eigen::MatrixXd AnalogTile::column_volts(const Drive& d, core::Rng& noise) {
+  Eigen::MatrixXd i;
+  if (p_.solver == "full") {
+    i = solver_->solve(d).bit_currents_a;
+  } else if (p_.solver == "ideal") {
+    i = ideal_currents(tile_.cells, d);
+  } else {
+    i = line_relaxation_currents(tile_.cells, p_.parasitics, d, static_cast<int>(p_.approx_sweeps));
+  }
+  i = add_read_noise(i, tile_.cells, d, p_.read_noise_sigma_rel, noise);
+  Eigen::MatrixXd v = i * p_.tia.r_tia_ohm;
+  if (p_.tia.v_sat_v > 0.0) {
+    v = v.cwiseMax(-p_.tia.v_sat_v).cwiseMin(p_.tia.v_sat_v);
+  }
+  return v;
+}
+
+void AnalogTile::calibrate(const Eigen::MatrixXd& x) {
+  double scale = 0.0;
+  core::Rng cal_noise(0, "xbar.calibration");
+  Eigen::MatrixXd all;
+  for (const Eigen::MatrixXd& vs : dac_.slices(x, scale)) {
+    Drive d;
+    d.word_v = vs;
+    const Eigen::MatrixXd v = column_volts(d, cal_noise);
+    all.conservativeResize(v.rows(), all.cols() + v.cols());
+    all.rightCols(v.cols()) = v;
+  }
+  adc_->calibrate(all);
+}
+
+Eigen::MatrixXd AnalogTile::mvm(const Eigen::MatrixXd& x, core::Rng& noise) {
+  if (x.rows() != tile_.cells.rows()) {
+    throw ConfigError(fmt::format("input has {} rows but the tile has {} word lines", x.rows(), tile_.cells.rows()));
+  }
+  double scale = 0.0;
+  const std::vector<Eigen::MatrixXd> slices = dac_.slices(x, scale);
+  Eigen::MatrixXd y = Eigen::MatrixXd::Zero(tile_.n_out, x.cols());
+  for (size_t s = 0; s < slices.size(); ++s) {
+    Drive d;
+    d.word_v = slices[s];
+    const Eigen::MatrixXd v = adc_->convert(column_volts(d, noise), noise);
+    y += dac_.slice_weight(static_cast<int64_t>(s), scale) * decode(tile_, v / p_.tia.r_tia_ohm);
+  }
+  return y;
+}
+
+TiledMvm::TiledMvm(const Eigen::MatrixXd& w, int64_t tile_rows, int64_t tile_cols, const TileParams& p,
+                   const ProgrammingModel& model, uint64_t seed)
+    : n_in_(w.rows()), n_out_(w.cols()), tile_rows_(tile_rows), tile_cols_(tile_cols) {
+  if (tile_rows < 1 || tile_cols < 1) {
+    throw ConfigError(fmt::format("tile size {}x{} must be positive", tile_rows, tile_cols));
+  }
+  n_col_blocks_ = (n_out_ + tile_cols_ - 1) / tile_cols_;
+  const Eigen::Index n_row_blocks = (n_in_ + tile_rows_ - 1) / tile_rows_;
+  for (Eigen::Index rb = 0; rb < n_row_blocks; ++rb) {
+    for (Eigen::Index cb = 0; cb < n_col_blocks_; ++cb) {
+      const Eigen::Index r0 = rb * tile_rows_, c0 = cb * tile_cols_;
+      const Eigen::Index nr = std::min(tile_rows_, n_in_ - r0), nc = std::min(tile_cols_, n_out_ - c0);
+      tiles_.emplace_back(w.block(r0, c0, nr, nc), p, model, seed,
+                          static_cast<uint64_t>(rb * n_col_blocks_ + cb));
+    }
+  }
+}
+
+void TiledMvm::calibrate(const Eigen::MatrixXd& x) {
+  for (size_t t = 0; t < tiles_.size(); ++t) {
+    const Eigen::Index rb = static_cast<Eigen::Index>(t) / n_col_blocks_;
+    const Eigen::Index r0 = rb * tile_rows_;
+    tiles_[t].calibrate(x.middleRows(r0, std::min(tile_rows_, n_in_ - r0)));
+  }
+}
+
+Eigen::MatrixXd TiledMvm::mvm(const Eigen::MatrixXd& x, core::Rng& noise) {
+  if (x.rows() != n_in_) {
+    throw ConfigError(fmt::format("input has {} rows but the matrix has {} inputs", x.rows(), n_in_));
+  }
+  Eigen::MatrixXd y = Eigen::MatrixXd::Zero(n_out_, x.cols());  // partial sums accumulate here
+  for (size_t t = 0; t < tiles_.size(); ++t) {
+    const Eigen::Index rb = static_cast<Eigen::Index>(t) / n_col_blocks_;
+    const Eigen::Index cb = static_cast<Eigen::Index>(t) % n_col_blocks_;
+    const Eigen::Index r0 = rb * tile_rows_, c0 = cb * tile_cols_;
+    const Eigen::Index nr = std::min(tile_rows_, n_in_ - r0), nc = std::min(tile_cols_, n_out_ - c0);
+    y.middleRows(c0, nc) += tiles_[t].mvm(x.middleRows(r0, nr), noise);
+  }
+  return y;
+}
+
+}  // namespace pimtx::xbar

@@ -1,0 +1,68 @@
+// One analog tile (mapping + array solve + peripherals) and a large matrix tiled over many of them.
+//
+// Contract: AnalogTile programs its weight block once at construction (d2d fixed per instance) and then
+// computes y ≈ Wᵀx for batches: DAC (with bit slices) -> array (solver "full" = NodalSolver, "ideal",
+// or "approx" = line relaxation) -> column read noise -> TIA -> ADC -> differential/offset decode ->
+// slice recombination, in input·weight units. mvm() mutates only the tile's cached factorisation and draws
+// run-time noise from the Rng passed in. calibrate() sets ADC ranges from a representative batch.
+// TiledMvm cuts W (n_in, n_out) into tiles of at most tile_rows × tile_cols weights (tile index
+// = row_block · n_col_blocks + col_block) and accumulates the row blocks' partial sums digitally.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "xbar/mapping.h"
+#include "xbar/nodal_solver.h"
+#include "xbar/peripherals.h"
+
+namespace pimtx::xbar {
+
+struct TileParams {
+  std::string solver = "full";  // "full", "ideal", "approx"
+  int64_t approx_sweeps = 2;
+  SolverOptions solver_options;
+  Parasitics parasitics;
+  MappingParams mapping;
+  DacParams dac;
+  TiaParams tia;
+  double read_noise_sigma_rel = 0.0;  // per cell and read operation
+  std::string adc_type = "ideal";
+  UniformAdcParams adc;
+  // Reads [solver], [array] (resistances), [mapping], [dac], [tia], [adc] sub-tables of s.
+  static TileParams from_config(core::Section& s);
+};
+
+class AnalogTile {
+ public:
+  AnalogTile(const Eigen::MatrixXd& w, const TileParams& p, const ProgrammingModel& model, uint64_t seed,
+             uint64_t tile_index);
+  // x: (n_in, n_vec) -> (n_out, n_vec).
+  Eigen::MatrixXd mvm(const Eigen::MatrixXd& x, core::Rng& noise);
+  void calibrate(const Eigen::MatrixXd& x);
+  [[nodiscard]] const MappedTile& mapped() const { return tile_; }
+
+ private:
+  Eigen::MatrixXd column_volts(const Drive& d, core::Rng& noise);
+  TileParams p_;
+  MappedTile tile_;
+  Dac dac_;
+  std::unique_ptr<NodalSolver> solver_;
+  std::unique_ptr<Adc> adc_;
+};
+
+class TiledMvm {
+ public:
+  TiledMvm(const Eigen::MatrixXd& w, int64_t tile_rows, int64_t tile_cols, const TileParams& p,
+           const ProgrammingModel& model, uint64_t seed);
+  Eigen::MatrixXd mvm(const Eigen::MatrixXd& x, core::Rng& noise);  // (n_in, n_vec) -> (n_out, n_vec)
+  void calibrate(const Eigen::MatrixXd& x);
+  [[nodiscard]] size_t n_tiles() const { return tiles_.size(); }
+
+ private:
+  Eigen::Index n_in_, n_out_, tile_rows_, tile_cols_, n_col_blocks_;
+  std::vector<AnalogTile> tiles_;
+};
+
+}  // namespace pimtx::xbar
