@@ -154,10 +154,13 @@ Model load_llama2c(const std::string& path) {
     if (version == 1) {
       expected += 4 * weight_floats(c);
     } else {
-      if (gs <= 0 || d % gs != 0 || h % gs != 0) {
-        throw ConfigError(fmt::format("model file '{}': Q8_0 group size {} must be positive and divide dim {} "
-                                      "and hidden_dim {}",
-                                      path, gs, d, h));
+      // export.py quantizes each flattened matrix in groups of gs, so every matrix size must divide.
+      const bool ok = gs > 0 && (c.vocab_size * d) % gs == 0 && (d * d) % gs == 0 && (kv * d) % gs == 0 &&
+                      (h * d) % gs == 0;
+      if (!ok) {
+        throw ConfigError(fmt::format("model file '{}': Q8_0 group size {} does not divide the weight matrix sizes "
+                                      "(dim {}, kv_dim {}, hidden_dim {}, vocab {})",
+                                      path, gs, d, kv, h, c.vocab_size));
       }
       expected += weight_floats(c) + weight_floats(c) / gs * 4;
     }

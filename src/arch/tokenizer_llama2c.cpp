@@ -12,7 +12,9 @@ namespace pimtx::arch {
 std::string Tokenizer::decode_all(const std::vector<int>& ids) const {
   std::string s;
   for (size_t i = 0; i < ids.size(); ++i) {
-    s += decode(i == 0 ? -1 : ids[i - 1], ids[i]);
+    if (ids[i] != bos_id()) {  // BOS (GPT-2: <|endoftext|>) only marks a sequence start
+      s += decode(i == 0 ? -1 : ids[i - 1], ids[i]);
+    }
   }
   return s;
 }
