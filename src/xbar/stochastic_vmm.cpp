@@ -106,14 +106,16 @@ Eigen::MatrixXd StochasticVmm::differential_currents(const Eigen::MatrixXd& x) {
   return diff;
 }
 
-std::vector<uint8_t> StochasticVmm::sign_bits(const Eigen::MatrixXd& x) {
+std::vector<uint8_t> StochasticVmm::sign_bits(const Eigen::MatrixXd& x) { return sign_bits(x, &noise_); }
+
+std::vector<uint8_t> StochasticVmm::sign_bits(const Eigen::MatrixXd& x, core::Rng* noise) {
   const Eigen::MatrixXd diff = differential_currents(x);
   std::vector<uint8_t> bits(static_cast<size_t>(diff.cols() * diff.rows()));  // (n_vec, n_bits)
   for (Eigen::Index v = 0; v < diff.cols(); ++v) {
     for (Eigen::Index k = 0; k < diff.rows(); ++k) {
       double s = diff(k, v) + offset_a_(k);
-      if (p_.comparator_noise_sigma_a > 0.0) {
-        s += p_.comparator_noise_sigma_a * noise_.normal();
+      if (p_.comparator_noise_sigma_a > 0.0 && noise != nullptr) {
+        s += p_.comparator_noise_sigma_a * noise->normal();
       }
       bits[static_cast<size_t>(v * diff.rows() + k)] = s > 0.0 ? 1 : 0;
     }

@@ -61,7 +61,10 @@ class StochasticVmm final : public HashPlanes {
                 uint64_t instance = 0);
   [[nodiscard]] int64_t n_inputs() const override { return p_.n_inputs; }
   [[nodiscard]] int64_t n_bits() const override { return p_.n_bits; }
-  std::vector<uint8_t> sign_bits(const Eigen::MatrixXd& x) override;
+  std::vector<uint8_t> sign_bits(const Eigen::MatrixXd& x) override;  // noise from the instance stream
+  // Same, with comparator noise drawn from `noise` (null: noiseless comparators), for callers that own the
+  // run-time stream (arch's Hasher passes its own).
+  std::vector<uint8_t> sign_bits(const Eigen::MatrixXd& x, core::Rng* noise);
   // Analog comparator inputs I+ − I− (A), (n_bits, n_vec) for x (n_vec, n_inputs), before offset/noise.
   Eigen::MatrixXd differential_currents(const Eigen::MatrixXd& x);
   // New programming cycle (c2c): same devices, new programming events. Increments cycle().
