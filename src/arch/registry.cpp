@@ -1,6 +1,7 @@
 // Explicit lists of the arch units selectable from the config (STYLE.md §2: no self-registration).
 // To add a unit: one r.add("<name>", ...) line in the matching function below.
 #include "arch/attention/dense.h"
+#include "arch/attention/lsh.h"
 #include "arch/kv_cache/full.h"
 #include "arch/linear/digital.h"
 
@@ -17,6 +18,7 @@ LinearRegistry make_linear_registry() {
 AttentionRegistry make_attention_registry() {
   AttentionRegistry r("attention unit");
   r.add("dense", [](core::Section& s, const AttentionInit& i) { return std::make_unique<DenseAttention>(s, i); });
+  r.add("lsh", [](core::Section& s, const AttentionInit& i) { return std::make_unique<LshAttention>(s, i); });
   return r;
 }
 

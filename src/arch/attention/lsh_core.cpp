@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cmath>
+#include <limits>
 
 #include "arch/attention/lsh_planes.h"
 
@@ -9,9 +10,9 @@ namespace pimtx::arch::lsh {
 
 LshParams LshParams::from_config(core::Section& s) {
   LshParams p;
-  // Read without range first so validate() can give the specific messages.
-  p.n_bits = static_cast<int>(s.get_int("n_bits", p.n_bits, core::Range::closed(-1e9, 1e9)));
-  p.n_rounds = static_cast<int>(s.get_int("n_rounds", p.n_rounds, core::Range::closed(-1e9, 1e9)));
+  // Wide ranges here so that validate() gives the specific messages for bits and rounds.
+  p.n_bits = static_cast<int>(s.get_int("n_bits", p.n_bits, core::Range::closed(-1e6, 1e6)));
+  p.n_rounds = static_cast<int>(s.get_int("n_rounds", p.n_rounds, core::Range::closed(-1e6, 1e6)));
   p.n_window = static_cast<int>(s.get_int("n_window", p.n_window, core::Range::closed(0, 1e9)));
   p.n_sparsity_skip_pos =
       static_cast<int>(s.get_int("n_sparsity_skip_pos", p.n_sparsity_skip_pos, core::Range::closed(0, 1e9)));
@@ -29,70 +30,59 @@ void LshParams::validate(const core::Section& s) const {
   }
 }
 
-void select_keys(std::span<const uint32_t> q_ids, std::span<const uint32_t> key_ids, int n_keys, int n_rounds,
-                 int n_window, std::vector<int>& selected) {
-  assert(q_ids.size() == static_cast<size_t>(n_rounds));
-  assert(key_ids.size() >= static_cast<size_t>(n_keys) * static_cast<size_t>(n_rounds));
-  selected.clear();
-  const int t = n_keys - 1;
-  const int first_window = t - n_window + 1;  // keys j >= first_window are in the local window
-  for (int j = 0; j < n_keys; ++j) {
-    bool hit = j == t || j >= first_window;
-    const uint32_t* kid = key_ids.data() + static_cast<size_t>(j) * static_cast<size_t>(n_rounds);
-    for (int r = 0; r < n_rounds && !hit; ++r) {
-      hit = kid[r] == q_ids[static_cast<size_t>(r)];
+void lsh_attention_head(const HeadInputs& in, MatRef out, Mat& scores, std::span<int64_t> n_attended,
+                        std::span<int64_t> n_visible) {
+  const KvView& kv = *in.kv;
+  const int64_t n_new = in.q.rows();
+  const int64_t n_held = kv.keys.rows();
+  const auto& pos = kv.positions;
+  const auto nr = static_cast<size_t>(in.n_rounds);
+  scores.resize(n_new, n_held);
+  // (n_new, hd) x (hd, n_held): all scores at once, as the dense unit does.
+  scores.noalias() = in.q * kv.keys.transpose();
+  int64_t visible = 0;
+  for (int64_t t = 0; t < n_new; ++t) {
+    const int64_t p = in.q_pos0 + t;
+    while (visible < n_held && pos[visible] <= p) {
+      ++visible;
     }
-    if (hit) {
-      selected.push_back(j);
+    const uint32_t* qid = in.q_ids.data() + static_cast<size_t>(t) * nr;
+    auto row = scores.row(t);
+    // Select: same bucket in some round, inside the local window, or the query's own position.
+    float max_s = -std::numeric_limits<float>::infinity();
+    int64_t attended = 0;
+    for (int64_t s = 0; s < visible; ++s) {
+      const int64_t j = pos[s];
+      const bool hit = j == p || p - j < in.n_window ||
+                       same_bucket(qid, in.key_ids_pos.data() + static_cast<size_t>(j) * nr, in.n_rounds);
+      if (hit) {
+        row(s) *= in.scale;
+        max_s = std::max(max_s, row(s));
+        ++attended;
+      } else {
+        row(s) = -std::numeric_limits<float>::infinity();  // marks "not selected"; becomes exactly 0 below
+      }
     }
-  }
-}
-
-void attend_selected(std::span<const float> q, ConstMatRef keys, ConstMatRef values, std::span<const int> selected,
-                     std::span<float> out, std::vector<float>& att) {
-  const auto head_size = static_cast<int>(q.size());
-  const size_t n = selected.size();
-  att.resize(n);
-  // Scores, as llama2.c: float dot product over the head, divided by sqrt(head_size).
-  const float scale = std::sqrt(static_cast<float>(head_size));
-  for (size_t s = 0; s < n; ++s) {
-    const float* k = keys.row(selected[s]).data();
-    float score = 0.0f;
-    for (int i = 0; i < head_size; ++i) {
-      score += q[static_cast<size_t>(i)] * k[i];
+    // Softmax over the selected set only.
+    float sum = 0.0f;
+    for (int64_t s = 0; s < visible; ++s) {
+      if (row(s) == -std::numeric_limits<float>::infinity()) {
+        row(s) = 0.0f;
+      } else {
+        row(s) = std::exp(row(s) - max_s);
+        sum += row(s);
+      }
     }
-    att[s] = score / scale;
-  }
-  // Softmax over the selected set only (max-subtracted, then normalised by its own sum).
-  float max_val = att.empty() ? 0.0f : att[0];
-  for (size_t s = 1; s < n; ++s) {
-    max_val = std::max(max_val, att[s]);
-  }
-  float sum = 0.0f;
-  for (size_t s = 0; s < n; ++s) {
-    att[s] = std::exp(att[s] - max_val);
-    sum += att[s];
-  }
-  for (size_t s = 0; s < n; ++s) {
-    att[s] /= sum;
-  }
-  // Weighted sum of the selected values.
-  std::fill(out.begin(), out.end(), 0.0f);
-  for (size_t s = 0; s < n; ++s) {
-    const float* v = values.row(selected[s]).data();
-    const float a = att[s];
-    for (int i = 0; i < head_size; ++i) {
-      out[static_cast<size_t>(i)] += a * v[i];
+    const float inv = 1.0f / sum;
+    for (int64_t s = 0; s < visible; ++s) {
+      row(s) *= inv;
     }
+    row.tail(n_held - visible).setZero();
+    n_attended[static_cast<size_t>(t)] = attended;
+    n_visible[static_cast<size_t>(t)] = visible;
   }
-}
-
-int lsh_attend(std::span<const float> q, ConstMatRef keys, ConstMatRef values, std::span<const uint32_t> q_ids,
-               std::span<const uint32_t> key_ids, int n_rounds, int n_window, std::span<float> out, LshScratch& s) {
-  const auto n_keys = static_cast<int>(keys.rows());
-  select_keys(q_ids, key_ids, n_keys, n_rounds, n_window, s.selected);
-  attend_selected(q, keys, values, s.selected, out, s.att);
-  return static_cast<int>(s.selected.size());
+  // (n_new, n_held) x (n_held, hd); unselected keys carry probability exactly 0.
+  out.noalias() = scores * kv.values;
 }
 
 }  // namespace pimtx::arch::lsh

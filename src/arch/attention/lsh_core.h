@@ -1,53 +1,61 @@
-// LSH sparse attention kernel (issue 6), independent of the engine and of where the hash bits come from.
+// LSH sparse attention kernel (issue 6) for one query head, independent of where the hash bits come from.
 //
-// Contract: for one query at position t and the cached keys/values of positions 0..t (causal by
-// construction: the caller passes only those), the query attends to key j iff
+// Contract: a query at absolute position p attends to the cached key at position j (j <= p: causal) iff
 //   (a) some round r has bucket(q, r) == bucket(k_j, r)   (union over rounds), or
-//   (b) t - j < n_window                                   (local window; 0 = none), or
-//   (c) j == t                                             (always itself, so the set is never empty).
-// Scores q·k_j / sqrt(head_size) are softmax-normalised exactly over that set (one set, so a key found by
-// several rounds counts once), and the output is the weighted sum of the selected values. The arithmetic is
-// llama2.c's dense attention restricted to the selected keys in increasing j, in float32: with every key
-// selected it performs the same operations in the same order as dense attention.
-// Nothing but `out` and the scratch buffers is written.
+//   (b) p - j < n_window                                   (local window; 0 = none), or
+//   (c) j == p                                             (always itself, so the set is never empty).
+// Scores q·k_j * scale are softmax-normalised exactly over that set (a key found by several rounds counts
+// once) and the output is the probability-weighted sum of the selected values. The arithmetic is the `dense`
+// unit's (attention/dense.cpp) with the unselected probabilities set to exactly 0 (excluded from the max and
+// the sum): the same Eigen products of the same shapes and the same float32 loops, so when every visible key is
+// selected (one bucket, or a full window) the result is bit-identical to dense attention. The engine's cost
+// of a sparse set is what gets counted (kv_entries_read = attended pairs), not this reference arithmetic.
+// Only `out`, `scores` (scratch) and the per-row counters are written.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "arch/kv_cache/kv_cache.h"
 #include "arch/tensor.h"
 #include "core/config.h"
 
 namespace pimtx::arch::lsh {
 
 struct LshParams {
-  int n_bits = 4;               // sign bits per round: 2^n_bits buckets (0 = one bucket = dense)
-  int n_rounds = 2;             // hash rounds (tables); union of their buckets
-  int n_window = 0;             // always attend the n_window most recent keys (incl. itself); 0 = none
-  int n_sparsity_skip_pos = 64; // sparsity "beyond" statistic averages positions t >= this
+  int n_bits = 4;                // sign bits per round: 2^n_bits buckets (0 = one bucket = dense)
+  int n_rounds = 2;              // hash rounds (tables); union of their buckets
+  int n_window = 0;              // always attend the n_window most recent keys (incl. itself); 0 = none
+  int n_sparsity_skip_pos = 64;  // the "beyond" sparsity statistic averages positions p >= this
   // Reads n_bits, n_rounds, n_window, n_sparsity_skip_pos from `s` and validates (ConfigError).
   static LshParams from_config(core::Section& s);
   void validate(const core::Section& s) const;
 };
 
-struct LshScratch {
-  std::vector<int> selected;
-  std::vector<float> att;
+// True iff some round's ids agree. q_ids, k_ids: (n_rounds).
+inline bool same_bucket(const uint32_t* q_ids, const uint32_t* k_ids, int n_rounds) {
+  for (int r = 0; r < n_rounds; ++r) {
+    if (q_ids[r] == k_ids[r]) {
+      return true;
+    }
+  }
+  return false;
+}
+
+struct HeadInputs {
+  ConstMatRef q;                          // (n_new, head_dim), row t at absolute position q_pos0 + t
+  int64_t q_pos0 = 0;
+  float scale = 1.0f;                     // 1/sqrt(head_dim)
+  const KvView* kv = nullptr;             // cached keys/values with positions (increasing)
+  std::span<const uint32_t> q_ids;        // (n_new, n_rounds)
+  std::span<const uint32_t> key_ids_pos;  // (max position + 1, n_rounds), indexed by absolute position
+  int n_rounds = 1;
+  int n_window = 0;
 };
 
-// Indices j in [0, n_keys) the query at position n_keys - 1 attends to (see Contract), increasing.
-// q_ids: (n_rounds); key_ids: (n_keys, n_rounds) row-major.
-void select_keys(std::span<const uint32_t> q_ids, std::span<const uint32_t> key_ids, int n_keys, int n_rounds,
-                 int n_window, std::vector<int>& selected);
-
-// Softmax attention of q over the selected rows of keys/values: out = Σ softmax(q·k_j/√d) v_j.
-// q, out: (head_size); keys, values: (n_keys, head_size).
-void attend_selected(std::span<const float> q, ConstMatRef keys, ConstMatRef values, std::span<const int> selected,
-                     std::span<float> out, std::vector<float>& att);
-
-// select_keys + attend_selected; returns the number of attended keys.
-int lsh_attend(std::span<const float> q, ConstMatRef keys, ConstMatRef values, std::span<const uint32_t> q_ids,
-               std::span<const uint32_t> key_ids, int n_rounds, int n_window, std::span<float> out, LshScratch& s);
+// out: (n_new, head_dim); scores: scratch; n_attended, n_visible: (n_new) per-query counts (out).
+void lsh_attention_head(const HeadInputs& in, MatRef out, Mat& scores, std::span<int64_t> n_attended,
+                        std::span<int64_t> n_visible);
 
 }  // namespace pimtx::arch::lsh

@@ -35,6 +35,8 @@ class Hasher {
   virtual ~Hasher() = default;
   // x: n_dim values; ids: n_rounds bucket ids (out).
   virtual void hash(std::span<const float> x, core::Rng* noise, std::span<uint32_t> ids) = 0;
+  // False if hash() never draws from `noise` (the caller may then skip building the stream).
+  [[nodiscard]] virtual bool uses_noise() const { return false; }
 };
 
 class PlaneSource {

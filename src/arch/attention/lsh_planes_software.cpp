@@ -10,13 +10,14 @@ namespace pimtx::arch::lsh {
 
 void draw_gaussian_planes(uint64_t seed, int layer, int kv_head, int round, int n_bits, int n_dim,
                           std::span<float> out) {
-  assert(out.size() == static_cast<size_t>(n_bits) * static_cast<size_t>(n_dim));
+  const size_t n = static_cast<size_t>(n_bits) * static_cast<size_t>(n_dim);
+  assert(out.size() == n);
   core::Rng rng = core::Rng(seed, "arch.lsh.planes")
                       .child("layer", static_cast<uint64_t>(layer))
                       .child("kv_head", static_cast<uint64_t>(kv_head))
                       .child("round", static_cast<uint64_t>(round));
-  for (float& w : out) {
-    w = static_cast<float>(rng.normal());
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = static_cast<float>(rng.normal());
   }
 }
 
