@@ -427,6 +427,38 @@ std::vector<std::string> Section::keys() const {
   return out;
 }
 
+namespace {
+void mark_all(std::set<std::string>& known, const toml::table& t, const std::string& path) {
+  for (const auto& [k, v] : t) {
+    const std::string kp = join_path(path, std::string(k.str()));
+    known.insert(kp);
+    if (const toml::table* sub = v.as_table()) {
+      mark_all(known, *sub, kp);
+    }
+  }
+}
+}  // namespace
+
+Config Section::copy_to(std::string_view under) const {
+  Config c;
+  c.state_->origin = state_->origin;
+  c.state_->base_dir = state_->base_dir;
+  toml::table& dst = table_for_insert(c.state_->doc, std::string(under));
+  if (const toml::table* t = table_at(*state_, path_)) {
+    dst = *t;
+    mark_all(state_->known, *t, path_);
+  }
+  if (!path_.empty()) {
+    auto parts = split_path(path_);
+    std::string acc;
+    for (const auto& p : parts) {
+      acc = join_path(acc, p);
+      state_->known.insert(acc);
+    }
+  }
+  return c;
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 Config::Config() : state_(std::make_shared<ConfigState>()) {}

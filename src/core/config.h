@@ -69,6 +69,11 @@ class Section {
   Section section(std::string_view key);
   // Names of the sub-tables/keys present in this table (document order not guaranteed: sorted).
   [[nodiscard]] std::vector<std::string> keys() const;
+  // A new Config whose document is this table (as written, overrides included) placed at the dotted path
+  // `under` (e.g. "arch.attention.planes"), with this config's origin and base directory, so relative paths
+  // and error locations stay those of the original file. Every key of the table is marked known here: the
+  // copy's owner reads them and calls check_unknown() on the copy. For experiments that sweep a unit.
+  [[nodiscard]] Config copy_to(std::string_view under) const;
 
   // Throw ConfigError for `key` with the given message, naming file/line when known.
   [[noreturn]] void fail(std::string_view key, const std::string& message) const;
@@ -83,6 +88,7 @@ class Section {
 
 class Config {
  public:
+  friend class Section;
   Config();  // empty document
   ~Config();
   Config(Config&&) noexcept;

@@ -92,3 +92,19 @@ TEST_CASE("paths: missing files are named", "[config]") {
   CHECK(error_of([&] { c.root().get_path("model", "", true); }) ==
         "config key 'model' = \"/nonexistent/model.bin\" (t.toml:1): file not found: /nonexistent/model.bin");
 }
+
+TEST_CASE("copy_to re-roots a table into a new config and marks it known in the original", "[config]") {
+  Config c = Config::from_string("[sweep]\nn = 3\n[sweep.unit]\ntype = \"a\"\nr_ohm = 2.0\n[sweep.unit.sub]\nk = 1\n",
+                                 "s.toml");
+  auto sweep = c.section("sweep");
+  sweep.get_int("n", 1);
+  Config copy = sweep.section("unit").copy_to("arch.attention.planes");
+  CHECK_NOTHROW(c.check_unknown());  // the copied keys are the copy's business now
+  auto u = copy.section("arch.attention.planes");
+  CHECK(u.get_string("type", "") == "a");
+  CHECK(u.get_double("r_ohm", 0.0) == 2.0);
+  copy.apply_override("arch.attention.n_bits=4");
+  CHECK(copy.section("arch.attention").get_int("n_bits", 0) == 4);
+  // sub-table not read yet: the copy reports it with the original origin
+  CHECK_THROWS_WITH(copy.check_unknown(), Catch::Contains("arch.attention.planes.sub") && Catch::Contains("s.toml"));
+}
