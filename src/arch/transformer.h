@@ -43,6 +43,8 @@ class Transformer {
   // /<group>/op_counts/{linear,attention,kv_cache}/<field> (n_layers + 1), plus each unit's own stats
   // under /<group>/units/layer_<i>/<slot>.
   void write_results(io::ResultFile& file, const std::string& group) const;
+  // The attention unit of a layer (e.g. for an experiment to read a unit's statistics in memory).
+  [[nodiscard]] const Attention& attention(int layer) const { return *ops_.at(static_cast<size_t>(layer)).attention; }
 
  private:
   struct LayerOps {
