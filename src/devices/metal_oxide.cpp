@@ -98,6 +98,27 @@ MetalOxideParams MetalOxideParams::from_config(core::Section& s) {
   p.iv_d2d_scale_rel = s.get_double("iv_d2d_scale_rel", p.iv_d2d_scale_rel, Range::closed(0, 10));
   p.update_d2d_scale_rel = s.get_double("update_d2d_scale_rel", p.update_d2d_scale_rel, Range::closed(0, 10));
   p.update_c2c_sigma_rel = s.get_double("update_c2c_sigma_rel", p.update_c2c_sigma_rel, Range::closed(0, 1));
+  // Pulse-law bands as written by `pimtx calibrate`: (n_bands, 22) = g_lo_s, g_hi_s, c_set[5], d_set[5],
+  // c_reset[5], d_reset[5].
+  const auto pb = s.get_double_array("pulse_bands_si", {});
+  if (!pb.empty()) {
+    if (pb.size() % 22 != 0) {
+      s.fail("pulse_bands_si", fmt::format("needs a multiple of 22 values, got {}", pb.size()));
+    }
+    p.bands.clear();
+    for (size_t r = 0; r < pb.size() / 22; ++r) {
+      PulseBand b;
+      b.g_lo_s = pb[22 * r];
+      b.g_hi_s = pb[22 * r + 1];
+      for (size_t k = 0; k < 5; ++k) {
+        b.c_set[k] = pb[22 * r + 2 + k];
+        b.d_set[k] = pb[22 * r + 7 + k];
+        b.c_reset[k] = pb[22 * r + 12 + k];
+        b.d_reset[k] = pb[22 * r + 17 + k];
+      }
+      p.bands.push_back(b);
+    }
+  }
   auto sw = s.section("switching");
   p.switching = SwitchingParams::from_config(sw);
   if (!(p.g_max_s > p.g_min_s)) {

@@ -51,6 +51,7 @@ struct MetalOxideParams {
   double iv_d2d_scale_rel = 1.0;      // multiplies ξ·σ (0: no I–V d2d)
   double update_d2d_scale_rel = 1.0;  // multiplies ζ·(d-polynomial) (0: no update d2d)
   double update_c2c_sigma_rel = 0.0;  // per-pulse relative spread of ΔG
+  // Config key pulse_bands_si: flat (n_bands, 22) array g_lo_s, g_hi_s, c_set, d_set, c_reset, d_reset.
   std::vector<PulseBand> bands = default_bands();
   SwitchingParams switching;
 

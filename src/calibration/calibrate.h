@@ -1,0 +1,31 @@
+// The calibration driver behind `pimtx calibrate CONFIG.toml -o data/devices/NAME.h5`.
+//
+// Config (all keys under [calibrate]):
+//   model  = "metal_oxide" | "gain_cell"
+//   source = "csv" (measured data files below) | "reference" (the source parameter set, no fit)
+//   metal_oxide + csv: iv_csv (g0_s, v_v, i_a) and/or pulse_csv (v_pulse_v, t_pulse_s, g_before_s, g_after_s)
+//   gain_cell   + csv: retention_csv (cell, t_s, v_store_v) and/or read_csv (v_store_v, v_read_v, i_read_a),
+//                      read_degree (3), read_offset_v (0.45)
+//   [calibrate.device]: base parameters of the model (its own keys, e.g. temperature_k), used where the data
+//                      do not determine a parameter.
+// Contract: build() reads every key (so unknown keys are rejected before any work); run() fits and returns
+// the card, showing a core::Progress line per stage. CSV problems are ConfigErrors naming file/line/column.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "calibration/card.h"
+#include "core/config.h"
+
+namespace pimtx::calibration {
+
+class Calibration {
+ public:
+  virtual ~Calibration() = default;
+  virtual DeviceCard run() = 0;
+};
+
+std::unique_ptr<Calibration> build_calibration(core::Section& cal, uint64_t seed, const std::string& config_text);
+
+}  // namespace pimtx::calibration

@@ -1,0 +1,46 @@
+// `pimtx calibrate CONFIG.toml -o data/devices/NAME.h5`: fit a device model and write a device card
+// (src/calibration/README.md, calibration/card.h).
+#include <iostream>
+#include <memory>
+
+#include "calibration/calibrate.h"
+#include "calibration/card.h"
+#include "cli/commands.h"
+#include "core/progress.h"
+
+namespace pimtx::cli {
+
+void add_calibrate_command(CLI::App& app, ActionTable& actions) {
+  struct Opts {
+    std::string config;
+    std::string out;
+    CommonOptions common;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* sub = app.add_subcommand("calibrate", "Fit a device model to SPICE or measured data; write a device card");
+  sub->add_option("config", o->config, "Calibration config (TOML, table [calibrate])")->required();
+  sub->add_option("-o,--output", o->out, "Device card to write (HDF5), e.g. data/devices/tiox.h5")->required();
+  add_common_options(sub, o->common);
+  actions[sub] = [o]() {
+    if (o->common.quiet) {
+      core::set_progress_enabled(false);
+    }
+    core::Config cfg = load_config(o->config, o->common);
+    const uint64_t seed = master_seed(cfg);
+    auto cal = cfg.section("calibrate");
+    auto job = calibration::build_calibration(cal, seed, cfg.document_text());
+    run_job(cfg, seed, o->out, [&](io::ResultFile& f) {
+      auto card = job->run();
+      card.config_text = cfg.resolved_text();
+      calibration::write_device_card(f, card);
+      for (const auto& [name, q] : card.fits) {
+        std::cout << "fit " << name << ": R^2 = " << q.r2 << ", rms residual = " << q.rms_residual
+                  << ", max rel residual = " << q.max_rel_residual << ", n = " << q.n_points << "\n";
+      }
+    });
+    std::cout << "wrote " << o->out << "\n";
+    return 0;
+  };
+}
+
+}  // namespace pimtx::cli
