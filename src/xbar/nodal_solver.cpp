@@ -27,6 +27,37 @@ struct Element {
   int cell;    // row-major cell index, or -1 for a wire/driver/sense element
 };
 
+// Nested-dissection order of the physical word (i*C+j) and bit (RC+i*C+j) nodes of cell block
+// [r0,r1) x [c0,c1): both halves, then the chain that lies on the cut, then the separator.
+void nested_dissection(int R, int C, int r0, int r1, int c0, int c1, std::vector<int>& out) {
+  const int RC = R * C;
+  if (r1 <= r0 || c1 <= c0) {
+    return;
+  }
+  if ((r1 - r0) * (c1 - c0) <= 8) {
+    for (int i = r0; i < r1; ++i) {
+      for (int j = c0; j < c1; ++j) {
+        out.push_back(RC + i * C + j);
+        out.push_back(i * C + j);
+      }
+    }
+    return;
+  }
+  if (c1 - c0 >= r1 - r0) {
+    const int cm = (c0 + c1) / 2;
+    nested_dissection(R, C, r0, r1, c0, cm, out);
+    nested_dissection(R, C, r0, r1, cm + 1, c1, out);
+    for (int i = r0; i < r1; ++i) out.push_back(RC + i * C + cm);  // bit chain of the cut column
+    for (int i = r0; i < r1; ++i) out.push_back(i * C + cm);       // separator: its word nodes
+  } else {
+    const int rm = (r0 + r1) / 2;
+    nested_dissection(R, C, r0, rm, c0, c1, out);
+    nested_dissection(R, C, rm + 1, r1, c0, c1, out);
+    for (int j = c0; j < c1; ++j) out.push_back(rm * C + j);       // word chain of the cut row
+    for (int j = c0; j < c1; ++j) out.push_back(RC + rm * C + j);  // separator: its bit nodes
+  }
+}
+
 int find(std::vector<int>& parent, int x) {
   while (parent[x] != x) {
     parent[x] = parent[parent[x]];
@@ -49,6 +80,8 @@ struct NodalSolver::Impl {
   Eigen::VectorXd wire_values;   // mat values with wires only
   std::vector<std::array<int, 4>> cell_slots;  // value index of (a,a), (b,b), (a,b), (b,a); -1 if absent
   Eigen::SimplicialLDLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int>> ldlt;
+  Eigen::SimplicialLDLT<SpMat, Eigen::Lower, Eigen::NaturalOrdering<int>> ldlt_nd;  // unknowns pre-ordered
+  bool nd() const { return opt.kind == LinearSolverKind::direct && opt.ordering == Ordering::nested_dissection; }
   Eigen::ConjugateGradient<SpMat, Eigen::Lower | Eigen::Upper, Eigen::IncompleteCholesky<double>> pcg;
   bool linear_factored = false;
   Eigen::VectorXd last_x;  // pcg warm start
@@ -81,7 +114,12 @@ struct NodalSolver::Impl {
 
   double factorize() {
     const auto t0 = Clock::now();
-    if (opt.kind == LinearSolverKind::direct) {
+    if (nd()) {
+      ldlt_nd.factorize(mat);
+      if (ldlt_nd.info() != Eigen::Success) {
+        throw NumericError("xbar nodal solver: LDLT factorisation failed (matrix not positive definite?)");
+      }
+    } else if (opt.kind == LinearSolverKind::direct) {
       ldlt.factorize(mat);
       if (ldlt.info() != Eigen::Success) {
         throw NumericError("xbar nodal solver: LDLT factorisation failed (matrix not positive definite?)");
@@ -98,6 +136,9 @@ struct NodalSolver::Impl {
   }
 
   Eigen::MatrixXd lin_solve(const Eigen::MatrixXd& rhs, SolveResult& res) {
+    if (nd()) {
+      return ldlt_nd.solve(rhs);
+    }
     if (opt.kind == LinearSolverKind::direct) {
       return ldlt.solve(rhs);
     }
@@ -189,12 +230,25 @@ NodalSolver::NodalSolver(const CellArray& cells, const Parasitics& parasitics, S
   }
   std::vector<int> ref(static_cast<size_t>(n_phys), 0);
   std::vector<int> root_ref(static_cast<size_t>(n_phys), INT32_MIN);
-  for (int q = 0; q < n_phys; ++q) {
-    const int r = find(parent, q);
+  std::vector<int> order;  // unknowns are numbered in this order of physical nodes
+  order.reserve(static_cast<size_t>(n_phys));
+  if (m.nd()) {
+    nested_dissection(R, C, 0, R, 0, C, order);
+    for (int q = 2 * RC; q < n_phys; ++q) order.push_back(q);
+  } else {
+    for (int q = 0; q < n_phys; ++q) order.push_back(q);
+  }
+  // A merged class (a whole line at 0 ohm) is numbered at its LAST node in the order, so it is eliminated
+  // late, like a separator: walk the order backwards and count down.
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const int r = find(parent, *it);
     if (root_ref[r] == INT32_MIN) {
       root_ref[r] = r >= 2 * RC ? -(r - 2 * RC) - 1 : m.n++;
     }
-    ref[q] = root_ref[r];
+  }
+  for (int q = 0; q < n_phys; ++q) {
+    const int r = find(parent, q);
+    ref[q] = root_ref[r] >= 0 ? m.n - 1 - root_ref[r] : root_ref[r];
   }
   for (const Raw& e : raw) {
     if (e.r > 0.0 && ref[e.a] != ref[e.b]) {
@@ -241,7 +295,9 @@ NodalSolver::NodalSolver(const CellArray& cells, const Parasitics& parasitics, S
       s[3] = m.slot(el.b, el.a);
     }
   }
-  if (m.opt.kind == LinearSolverKind::direct) {
+  if (m.nd()) {
+    m.ldlt_nd.analyzePattern(m.mat);
+  } else if (m.opt.kind == LinearSolverKind::direct) {
     m.ldlt.analyzePattern(m.mat);
   } else {
     m.pcg.analyzePattern(m.mat);

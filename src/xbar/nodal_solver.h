@@ -25,9 +25,14 @@
 namespace pimtx::xbar {
 
 enum class LinearSolverKind { direct, pcg };
+// Fill-reducing ordering of the direct solver. nested_dissection exploits the crossbar structure: a cut
+// between two columns only crosses word-line segments, so the word nodes of one column separate the array
+// (likewise the bit nodes of one row); recursive bisection orders separators last. amd: Eigen's AMD.
+enum class Ordering { nested_dissection, amd };
 
 struct SolverOptions {
   LinearSolverKind kind = LinearSolverKind::direct;
+  Ordering ordering = Ordering::nested_dissection;
   double pcg_rel_tol = 1e-13;    // relative residual; 1e-13 keeps currents at ~1e-10 relative
   int pcg_max_iter = 100000;
   double newton_tol_v = 1e-13;   // converged when the largest Newton step is below this (volts)
