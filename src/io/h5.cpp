@@ -392,6 +392,9 @@ std::vector<std::string> ResultReader::read_strings(const std::string& path) con
       ds.read(ptrs.data(), st);
     }
     std::vector<std::string> out;
+    if (n == 0) {
+      return out;  // nothing was read, so nothing to reclaim (H5Dvlen_reclaim fails on an empty selection)
+    }
     for (char* p : ptrs) {
       out.emplace_back(p != nullptr ? p : "");
     }
