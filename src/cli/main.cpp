@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   pimtx::cli::ActionTable actions;
   pimtx::cli::add_run_command(app, actions);
   pimtx::cli::add_info_command(app, actions);
+  pimtx::cli::add_eval_command(app, actions);
   pimtx::cli::add_calibrate_command(app, actions);
   try {
     app.parse(argc, argv);

@@ -3,9 +3,12 @@
 
 namespace pimtx::cli {
 
+std::unique_ptr<Experiment> make_eval_experiment(core::Section& root, uint64_t seed);  // cmd_eval.cpp
+
 ExperimentRegistry make_experiment_registry() {
   ExperimentRegistry r("experiment");
   // r.add("<name>", factory) lines go here, one per experiment.
+  r.add("eval", make_eval_experiment);
   return r;
 }
 

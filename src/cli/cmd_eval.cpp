@@ -1,0 +1,201 @@
+// `pimtx eval`: perplexity / top-1 of a transformer checkpoint over a text file of stories, plus greedy
+// or sampled generation, with per-layer operation counts, into an HDF5 result file.
+//
+// Config (TOML; the command-line flags set the same keys):
+//   [eval]  model, tokenizer, text (paths), max_tokens (0 = all), prompt, n_generate, temperature_rel
+//   [arch.linear] / [arch.attention] / [arch.kv_cache]  `type` and unit parameters (src/arch/README.md)
+// The last line printed is `tokens N mean_nll X perplexity Y top1 Z`.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "arch/eval.h"
+#include "arch/model.h"
+#include "arch/tokenizer.h"
+#include "arch/transformer.h"
+#include "cli/commands.h"
+#include "cli/experiment.h"
+#include "core/errors.h"
+#include "io/h5.h"
+
+namespace pimtx::cli {
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw IoError(fmt::format("text file '{}': cannot open", path));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Everything `pimtx eval` and `pimtx run` (experiment = "eval") do; reads all keys at construction.
+class EvalExperiment final : public Experiment {
+ public:
+  EvalExperiment(core::Section& root, uint64_t seed) : seed_(seed) {
+    core::Section ev = root.section("eval");
+    model_path_ = ev.get_path("model", "", true);
+    tok_path_ = ev.get_path("tokenizer", "", true);
+    text_path_ = ev.get_path("text", "", true);
+    max_tokens_ = ev.get_int("max_tokens", 0, core::Range::non_negative());
+    prompt_ = ev.get_string("prompt", "");
+    n_generate_ = ev.get_int("n_generate", 0, core::Range::non_negative());
+    temperature_ = ev.get_double("temperature_rel", 0.0, core::Range::non_negative());
+    model_ = std::make_unique<arch::Model>(arch::load_model(model_path_));
+    tok_ = arch::load_tokenizer(tok_path_, model_->config.vocab_size);
+    engine_ = std::make_unique<arch::Transformer>(*model_, root.section("arch"), seed);
+  }
+
+  std::string run(io::ResultFile& f) override {
+    const arch::ModelConfig& c = model_->config;
+    f.create_group("/model");
+    f.set_attr("/model", "path", model_path_);
+    f.set_attr("/model", "format", c.format);
+    f.set_attr("/model", "family", std::string(c.family == arch::Family::llama ? "llama" : "gpt2"));
+    for (const auto& [k, v] : std::vector<std::pair<const char*, int>>{{"dim", c.dim},
+                                                                      {"hidden_dim", c.hidden_dim},
+                                                                      {"n_layers", c.n_layers},
+                                                                      {"n_heads", c.n_heads},
+                                                                      {"n_kv_heads", c.n_kv_heads},
+                                                                      {"vocab_size", c.vocab_size},
+                                                                      {"seq_len", c.seq_len}}) {
+      f.set_attr("/model", k, static_cast<int64_t>(v));
+    }
+    const auto stories = arch::split_stories(read_text(text_path_));
+    const arch::EvalResult r = arch::evaluate(*engine_, *tok_, stories, max_tokens_, true);
+    if (r.n_tokens == 0) {
+      throw ConfigError(fmt::format("eval.text '{}': no story with at least one predicted token", text_path_));
+    }
+    f.write_scalar("/eval/n_tokens", r.n_tokens, "count");
+    f.write_scalar("/eval/n_stories", r.n_stories, "count");
+    f.write_scalar("/eval/mean_nll", r.mean_nll(), "nat");
+    f.write_scalar("/eval/perplexity", std::exp(r.mean_nll()), "1");
+    f.write_scalar("/eval/top1", r.top1(), "1");
+    f.write_scalar("/eval/seconds", r.seconds, "s");
+    f.write("/eval/story_tokens", std::span<const int64_t>(r.story_tokens), {}, "count");
+    f.write("/eval/story_nll", std::span<const double>(r.story_nll), {}, "nat");
+    engine_->write_results(f, "/eval");
+    std::string summary;
+    if (n_generate_ > 0) {
+      engine_->clear_counts();
+      core::Rng rng(seed_, "arch.sample");
+      const arch::Generation g = arch::generate(*engine_, *tok_, prompt_, n_generate_, temperature_, rng);
+      std::vector<int64_t> ids(g.tokens.begin(), g.tokens.end());
+      f.write("/generation/tokens", std::span<const int64_t>(ids), {}, "count");
+      f.write_string("/generation/text", g.text);
+      f.set_attr("/generation", "temperature_rel", temperature_);
+      f.set_attr("/generation", "prompt", prompt_);
+      f.set_attr("/generation", "n_prompt_tokens", g.n_prompt);
+      engine_->write_results(f, "/generation");
+      summary += g.text + "\n";
+    }
+    summary += fmt::format("eval {} stories in {:.2f} s ({:.0f} tokens/s)\n", r.n_stories, r.seconds,
+                           static_cast<double>(r.n_tokens) / r.seconds);
+    last_line_ = fmt::format("tokens {} mean_nll {:.6f} perplexity {:.6f} top1 {:.6f}", r.n_tokens, r.mean_nll(),
+                             std::exp(r.mean_nll()), r.top1());
+    return summary + last_line_;
+  }
+
+  [[nodiscard]] const std::string& last_line() const { return last_line_; }
+
+ private:
+  uint64_t seed_;
+  std::string model_path_, tok_path_, text_path_, prompt_;
+  int64_t max_tokens_ = 0, n_generate_ = 0;
+  double temperature_ = 0.0;
+  std::unique_ptr<arch::Model> model_;
+  std::unique_ptr<arch::Tokenizer> tok_;
+  std::unique_ptr<arch::Transformer> engine_;
+  std::string last_line_;
+};
+
+std::string toml_quoted(const std::string& s) {
+  std::string q = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') {
+      q += '\\';
+    }
+    q += ch;
+  }
+  return q + "\"";
+}
+
+}  // namespace
+
+std::unique_ptr<Experiment> make_eval_experiment(core::Section& root, uint64_t seed) {
+  return std::make_unique<EvalExperiment>(root, seed);
+}
+
+void add_eval_command(CLI::App& app, ActionTable& actions) {
+  struct Opts {
+    std::string config, model, tokenizer, text, prompt, out;
+    int64_t max_tokens = -1, n_generate = -1;
+    double temperature = -1.0;
+    CommonOptions common;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* sub = app.add_subcommand("eval", "Perplexity, top-1 accuracy and generation of a transformer checkpoint");
+  sub->add_option("config", o->config, "Config (TOML) with [eval] and [arch.*] tables (optional)");
+  sub->add_option("--model", o->model, "Checkpoint: llama2.c .bin, or HF directory / config.json / .safetensors");
+  sub->add_option("--tokenizer", o->tokenizer, "Tokenizer: llama2.c .bin, or directory with vocab.json + merges.txt");
+  sub->add_option("--text", o->text, "Text file of stories separated by <|endoftext|> lines");
+  sub->add_option("--max-tokens", o->max_tokens, "Stop after the story in which N predicted tokens are reached")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--prompt", o->prompt, "Generation prompt (default: BOS only)");
+  sub->add_option("--generate", o->n_generate, "Tokens to generate after the prompt (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--temperature", o->temperature, "Sampling temperature; 0 = greedy (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("-o,--output", o->out, "Result file (default: results/<config name or eval>.h5)");
+  add_common_options(sub, o->common);
+  actions[sub] = [o]() {
+    CommonOptions common = o->common;
+    auto set = [&](const std::string& key, const std::string& value) { common.overrides.push_back(key + "=" + value); };
+    if (!o->model.empty()) {
+      set("eval.model", toml_quoted(o->model));
+    }
+    if (!o->tokenizer.empty()) {
+      set("eval.tokenizer", toml_quoted(o->tokenizer));
+    }
+    if (!o->text.empty()) {
+      set("eval.text", toml_quoted(o->text));
+    }
+    if (!o->prompt.empty()) {
+      set("eval.prompt", toml_quoted(o->prompt));
+    }
+    if (o->max_tokens >= 0) {
+      set("eval.max_tokens", std::to_string(o->max_tokens));
+    }
+    if (o->n_generate >= 0) {
+      set("eval.n_generate", std::to_string(o->n_generate));
+    }
+    if (o->temperature >= 0) {
+      set("eval.temperature_rel", fmt::format("{}", o->temperature));
+    }
+    core::Config cfg = load_config(o->config, common);
+    const uint64_t seed = master_seed(cfg);
+    auto root = cfg.root();
+    EvalExperiment exp(root, seed);
+    const std::filesystem::path out =
+        !o->out.empty() ? std::filesystem::path(o->out)
+                        : std::filesystem::path("results") /
+                              ((o->config.empty() ? std::string("eval") : std::filesystem::path(o->config).stem().string()) +
+                               ".h5");
+    std::string summary;
+    run_job(cfg, seed, out, [&](io::ResultFile& f) { summary = exp.run(f); });
+    // Summary without its last line, then the file, then the figures line last.
+    const std::string& last = exp.last_line();
+    std::cout << summary.substr(0, summary.size() - last.size());
+    std::cout << "wrote " << out.string() << "\n" << last << "\n";
+    return 0;
+  };
+}
+
+}  // namespace pimtx::cli
