@@ -5,9 +5,12 @@ namespace pimtx::cli {
 
 std::unique_ptr<Experiment> make_eval_experiment(core::Section& root, uint64_t seed);  // cmd_eval.cpp
 
+std::unique_ptr<Experiment> make_spice_crossbar_experiment(core::Section& root, uint64_t seed);  // exp_spice_crossbar.cpp
+
 ExperimentRegistry make_experiment_registry() {
   ExperimentRegistry r("experiment");
   // r.add("<name>", factory) lines go here, one per experiment.
+  r.add("spice_crossbar", make_spice_crossbar_experiment);
   r.add("eval", make_eval_experiment);
   return r;
 }
