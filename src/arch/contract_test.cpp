@@ -1,0 +1,182 @@
+// Contract tests run over every registered linear / attention / kv_cache unit (STYLE.md §6), each with
+// its default parameters on stories260K: same seed -> bit-identical logits, finite logits, counts
+// recorded per layer, reset() makes a sequence independent of the previous one. Plus the CLI.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "arch/eval.h"
+#include "arch/model.h"
+#include "arch/tokenizer.h"
+#include "arch/transformer.h"
+#include "core/config.h"
+#include "io/h5.h"
+
+using namespace pimtx;
+using namespace pimtx::arch;
+namespace fs = std::filesystem;
+
+namespace {
+
+const Model& stories() {
+  static const Model m = load_model("../shared/models/stories260K.bin");
+  return m;
+}
+
+void check_unit(const std::string& slot, const std::string& name) {
+  INFO(slot << " unit '" << name << "'");
+  const std::vector<int> a = {1, 403, 407, 261, 378, 290, 261, 424, 300, 301, 77, 12, 40};
+  const std::vector<int> b = {1, 99, 98, 97};
+  auto run = [&](uint64_t seed) {
+    core::Config cfg;
+    cfg.apply_override("arch." + slot + ".type=\"" + name + "\"");
+    Transformer e(stories(), cfg.section("arch"), seed);
+    e.forward(b);  // a previous sequence, which reset() must erase
+    e.reset();
+    Mat prefill = e.forward(std::span<const int>(a.data(), a.size() - 3));
+    for (size_t i = a.size() - 3; i < a.size(); ++i) {
+      e.forward(std::span<const int>(&a[i], 1), false);  // decode steps through the cache
+    }
+    Mat last = e.forward(std::span<const int>(&a[0], 1), false);
+    return std::make_tuple(prefill, last, e.counts());
+  };
+  const auto [p1, l1, c1] = run(5);
+  const auto [p2, l2, c2] = run(5);
+  CHECK(p1 == p2);
+  CHECK(l1 == l2);
+  CHECK(p1.allFinite());
+  const int n_layers = stories().config.n_layers;
+  REQUIRE(c1.size() == static_cast<size_t>(n_layers + 1));
+  for (int l = 0; l < n_layers; ++l) {
+    CHECK(c1[l].linear.macs > 0);
+    CHECK(c1[l].attention.calls > 0);
+    CHECK(c1[l].kv_cache.kv_entries_stored > 0);
+  }
+  CHECK(c1[n_layers].linear.macs > 0);  // classifier
+}
+
+std::string run_capture(const std::string& cmd, int& rc) {
+  const std::string out = (fs::temp_directory_path() / ("pimtx_arch_cli_" + std::to_string(::getpid()))).string();
+  rc = WEXITSTATUS(std::system((cmd + " > " + out + " 2>&1").c_str()));
+  std::ifstream in(out);
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  fs::remove(out);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("every registered unit: deterministic, finite, counted", "[arch][contract]") {
+  for (const auto& n : linear_registry().names()) {
+    check_unit("linear", n);
+  }
+  for (const auto& n : attention_registry().names()) {
+    check_unit("attention", n);
+  }
+  for (const auto& n : kv_cache_registry().names()) {
+    check_unit("kv_cache", n);
+  }
+}
+
+TEST_CASE("exact units: dense counts match the closed form", "[arch][contract]") {
+  core::Config cfg;
+  Transformer e(stories(), cfg.section("arch"), 1);
+  const std::vector<int> ids = {1, 403, 407, 261, 378};
+  e.forward(ids);
+  const ModelConfig& c = stories().config;
+  const int64_t n = 5;
+  // Causal pairs per query head: 1+2+...+n.
+  CHECK(e.counts()[0].attention.kv_entries_read == c.n_heads * n * (n + 1) / 2);
+  CHECK(e.counts()[0].kv_cache.kv_entries_stored == n * c.n_kv_heads);
+  // Llama layer: wq (d*d) + wk, wv (kv*d each) + wo (d*d) + w1, w2, w3 (h*d each) per token.
+  const int64_t per_tok = 2 * c.dim * c.dim + 2 * c.kv_dim() * c.dim + 3 * c.hidden_dim * c.dim;
+  CHECK(e.counts()[0].linear.macs == n * per_tok);
+  CHECK(e.counts()[c.n_layers].linear.macs == n * c.vocab_size * c.dim);
+}
+
+TEST_CASE("unknown unit name lists the valid ones", "[arch][contract]") {
+  core::Config cfg;
+  cfg.apply_override("arch.attention.type=\"nope\"");
+  try {
+    Transformer e(stories(), cfg.section("arch"), 1);
+    FAIL("no error");
+  } catch (const ConfigError& err) {
+    CHECK(std::string(err.what()).find("dense") != std::string::npos);
+    CHECK(std::string(err.what()).find("nope") != std::string::npos);
+  }
+}
+
+TEST_CASE("sampled generation: same seed -> same text, other seed -> other text", "[arch][contract]") {
+  auto tok = load_tokenizer("../shared/models/tok512.bin", 512);
+  core::Config cfg;
+  Transformer e(stories(), cfg.section("arch"), 1);
+  auto gen = [&](uint64_t seed) {
+    core::Rng rng(seed, "arch.sample");
+    return generate(e, *tok, "Once upon a time", 60, 1.0, rng).text;
+  };
+  const std::string a = gen(3);
+  CHECK(a == gen(3));
+  CHECK(a != gen(4));
+  CHECK(a.rfind("Once upon a time", 0) == 0);
+}
+
+TEST_CASE("llama2.c tokenizer: encode/decode round trip and byte fallback", "[arch][tokenizer]") {
+  auto tok = load_tokenizer("../shared/models/tok512.bin", 512);
+  const std::string s = "Lily saw a big dog. \xC3\xA9t\xC3\xA9 \xE2\x82\xAC!";  // non-ASCII: byte fallback
+  const auto ids = tok->encode(s, true);
+  CHECK(ids[0] == 1);
+  CHECK(tok->decode_all(ids) == s);
+  CHECK(tok->encode("", true) == std::vector<int>{1});
+}
+
+TEST_CASE("GPT-2 tokenizer: byte-level BPE with merges by rank", "[arch][tokenizer]") {
+  const fs::path dir = fs::temp_directory_path() / ("pimtx_arch_gpt2tok_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  // U+0120 (Ġ) is the byte-level symbol of a space.
+  const nlohmann::json vocab = {{"h", 0},  {"e", 1},  {"l", 2},       {"o", 3},         {"\xC4\xA0", 4},
+                                {"w", 5},  {"r", 6},  {"d", 7},       {"he", 8},        {"ll", 9},
+                                {"hell", 10}, {"hello", 11}, {"\xC4\xA0w", 12}, {"<|endoftext|>", 13}, {"!", 14}};
+  std::ofstream(dir / "vocab.json") << vocab.dump();
+  std::ofstream(dir / "merges.txt") << "#version: 0.2\nh e\nl l\nhe ll\nhell o\n\xC4\xA0 w\n";
+  auto tok = load_tokenizer(dir.string(), 20);
+  CHECK(tok->encode("hello world!", true) == std::vector<int>{13, 11, 12, 3, 6, 2, 7, 14});
+  CHECK(tok->decode_all(tok->encode("hello world!", false)) == "hello world!");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("pimtx eval: figures line last, HDF5 results, run experiment", "[arch][cli]") {
+  const char* bin = std::getenv("PIMTX_BIN");
+  REQUIRE(bin != nullptr);
+  const fs::path out = fs::temp_directory_path() / ("pimtx_arch_eval_" + std::to_string(::getpid()) + ".h5");
+  int rc = 0;
+  const std::string text = run_capture(
+      std::string(bin) + " eval -q --model ../shared/models/stories260K.bin --tokenizer ../shared/models/tok512.bin "
+                         "--text ../shared/data/tinystories_valid_excerpt.txt --max-tokens 300 --generate 20 -o " +
+          out.string(),
+      rc);
+  INFO(text);
+  REQUIRE(rc == 0);
+  const auto last = text.substr(text.rfind('\n', text.size() - 2) + 1);
+  CHECK(last.rfind("tokens ", 0) == 0);
+  CHECK(last.find(" mean_nll ") != std::string::npos);
+  CHECK(last.find(" perplexity ") != std::string::npos);
+  CHECK(last.find(" top1 ") != std::string::npos);
+  io::ResultReader r(out);
+  const int64_t n = r.read_ints("/eval/n_tokens")[0];
+  CHECK(n >= 300);
+  CHECK(r.shape("/eval/op_counts/linear/macs") == std::vector<size_t>{6});
+  CHECK(r.exists("/generation/text"));
+  CHECK(last.rfind("tokens " + std::to_string(n) + " ", 0) == 0);
+  fs::remove(out);
+  // Unknown key: ConfigError -> exit 2, no file.
+  run_capture(std::string(bin) + " eval -q --model ../shared/models/stories260K.bin --tokenizer "
+                                 "../shared/models/tok512.bin --text ../shared/data/tinystories_valid_excerpt.txt "
+                                 "--set eval.bogus=1 -o " + out.string(),
+              rc);
+  CHECK(rc == 2);
+  CHECK_FALSE(fs::exists(out));
+}
