@@ -7,5 +7,5 @@ bash scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 mkdir -p results
-./build/pimtx run experiments/default.toml -o results/default.h5 "$@"
+./build/pimtx run experiments/spice_crossbar/config.toml -o results/default.h5 "$@"
 ./build/pimtx info results/default.h5 | head -n 40
