@@ -182,6 +182,7 @@ void add_eval_command(CLI::App& app, ActionTable& actions) {
     core::Config cfg = load_config(o->config, common);
     const uint64_t seed = master_seed(cfg);
     auto root = cfg.root();
+    root.get_string("experiment", "eval", {"eval"});  // the same file also works with `pimtx run`
     EvalExperiment exp(root, seed);
     const std::filesystem::path out =
         !o->out.empty() ? std::filesystem::path(o->out)
