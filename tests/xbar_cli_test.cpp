@@ -1,0 +1,87 @@
+// `pimtx xbar` end to end: CSV arrays and inputs, HDF5 output with currents and error maps, bad input.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "io/h5.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+std::pair<int, std::string> run(const std::string& args) {
+  const char* env = std::getenv("PIMTX_BIN");
+  const std::string cmd = (env != nullptr ? env : std::string(PIMTX_BINARY_DIR) + "/pimtx") + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+const char* k_config = R"(seed = 3
+[array]
+conductance_csv = "g.csv"
+r_wire_row_ohm = 2.5
+r_wire_col_ohm = 2.5
+r_driver_ohm = 10
+r_sense_ohm = 10
+[input]
+voltages_csv = "v.csv"
+)";
+}  // namespace
+
+TEST_CASE("pimtx xbar: CSV in, currents and error maps out; bad input exits 2 with no file", "[xbar][cli]") {
+  const fs::path d = fs::temp_directory_path() / ("pimtx_xbar_cli_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  write(d / "g.csv", "1e-4,2e-5,3e-5\n5e-5,1e-4,0\n");
+  write(d / "v.csv", "0.1,0.2\n0.3,-0.1\n");
+  write(d / "a.toml", k_config);
+  auto r = run("xbar " + (d / "a.toml").string() + " -o " + (d / "a.h5").string());
+  INFO(r.second);
+  REQUIRE(r.first == 0);
+  pimtx::io::ResultReader h5(d / "a.h5");
+  CHECK(h5.shape("/xbar/currents_a") == std::vector<size_t>{2, 3});
+  const auto i = h5.read_doubles("/xbar/currents_a");
+  const auto ideal = h5.read_doubles("/xbar/ideal/currents_a");
+  // Column 0 of vector 0 is close to the ideal 1e-4*0.1 + 5e-5*0.2 = 2e-5 A, a little lower (IR drop).
+  CHECK(ideal[0] == Approx(2e-5).epsilon(1e-12));
+  CHECK(i[0] < ideal[0]);
+  CHECK(i[0] > 0.99 * ideal[0]);
+  CHECK(h5.exists("/xbar/approx/error_a"));
+  CHECK(h5.exists("/xbar/timing/t_factor_s"));
+
+  write(d / "bad.csv", "1e-4,-2e-5,3e-5\n5e-5,1e-4,0\n");
+  std::string cfg = k_config;
+  write(d / "b.toml", cfg.replace(cfg.find("g.csv"), 5, "bad.csv"));
+  r = run("xbar " + (d / "b.toml").string() + " -o " + (d / "b.h5").string());
+  CHECK(r.first == 2);
+  CHECK(r.second.find("-2e-05") != std::string::npos);
+  CHECK(r.second.find("conductance_csv") != std::string::npos);
+  CHECK(!fs::exists(d / "b.h5"));
+
+  write(d / "v3.csv", "0.1,0.2,0.3\n");
+  cfg = k_config;
+  write(d / "c.toml", cfg.replace(cfg.find("v.csv"), 5, "v3.csv"));
+  r = run("xbar " + (d / "c.toml").string() + " -o " + (d / "c.h5").string());
+  CHECK(r.first == 2);
+  CHECK(r.second.find("3 voltages but the array has 2 word lines") != std::string::npos);
+
+  cfg = k_config;
+  write(d / "e.toml", cfg.replace(cfg.find("r_driver_ohm = 10"), 17, "r_driver_ohm = -1"));
+  r = run("xbar " + (d / "e.toml").string() + " -o " + (d / "e.h5").string());
+  CHECK(r.first == 2);
+  CHECK(r.second.find("r_driver_ohm") != std::string::npos);
+  fs::remove_all(d);
+}
