@@ -22,6 +22,9 @@ void add_common_options(CLI::App* sub, CommonOptions& opts);
 
 void add_run_command(CLI::App& app, ActionTable& actions);
 void add_info_command(CLI::App& app, ActionTable& actions);
+void add_netlist_command(CLI::App& app, ActionTable& actions);
+void add_spice_command(CLI::App& app, ActionTable& actions);
+void add_eval_command(CLI::App& app, ActionTable& actions);
 void add_calibrate_command(CLI::App& app, ActionTable& actions);
 void add_xbar_command(CLI::App& app, ActionTable& actions);
 

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   pimtx::cli::ActionTable actions;
   pimtx::cli::add_run_command(app, actions);
   pimtx::cli::add_info_command(app, actions);
+  pimtx::cli::add_netlist_command(app, actions);
+  pimtx::cli::add_spice_command(app, actions);
+  pimtx::cli::add_eval_command(app, actions);
   pimtx::cli::add_calibrate_command(app, actions);
   pimtx::cli::add_xbar_command(app, actions);
   try {
