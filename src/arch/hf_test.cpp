@@ -37,6 +37,23 @@ fs::path fresh_dir(const std::string& name) {
 }
 
 uint16_t to_bf16(float f) { return static_cast<uint16_t>(std::bit_cast<uint32_t>(f) >> 16); }
+// IEEE half by mantissa truncation, for zero and normal values only (the fixture flushes |w| < 1e-3 to 0).
+uint16_t to_f16(float f) {
+  if (f == 0.0f) {
+    return 0;
+  }
+  const uint32_t b = std::bit_cast<uint32_t>(f);
+  const uint32_t sign = (b >> 16) & 0x8000u;
+  const int exp = static_cast<int>((b >> 23) & 0xff) - 127 + 15;
+  REQUIRE(exp > 0);
+  REQUIRE(exp < 31);
+  return static_cast<uint16_t>(sign | (static_cast<uint32_t>(exp) << 10) | ((b >> 13) & 0x3ffu));
+}
+double from_f16(uint16_t h) {
+  const double m = 1.0 + (h & 0x3ff) / 1024.0;
+  const double v = std::ldexp(m, ((h >> 10) & 0x1f) - 15);
+  return (h & 0x8000) != 0 ? -v : v;
+}
 
 // safetensors writer (spec: u64 header length, JSON header, raw little-endian data).
 void write_safetensors(const fs::path& path, const std::map<std::string, Tensor>& tensors,
@@ -46,11 +63,11 @@ void write_safetensors(const fs::path& path, const std::map<std::string, Tensor>
   for (const auto& [name, t] : tensors) {
     const size_t begin = data.size();
     for (double v : t.data) {
-      const auto f = static_cast<float>(v);
+      const auto f = static_cast<float>(v);  // exact: the fixture stores values representable in dtype
       if (dtype == "F32") {
         data.append(reinterpret_cast<const char*>(&f), 4);
       } else {
-        const uint16_t b = to_bf16(f);
+        const uint16_t b = dtype == "BF16" ? to_bf16(f) : to_f16(f);
         data.append(reinterpret_cast<const char*>(&b), 2);
       }
     }
@@ -81,11 +98,15 @@ struct Gpt2Fixture {
         c *= s;
       }
       for (int64_t i = 0; i < c; ++i) {
-        // BF16 keeps 8 mantissa bits: draw values that are exact in BF16 so the reference uses the same weights.
-        const double v = offset + scale * rng.normal();
-        x.data.push_back(dtype == "F32" ? static_cast<double>(static_cast<float>(v))
-                                        : static_cast<double>(std::bit_cast<float>(
-                                              static_cast<uint32_t>(to_bf16(static_cast<float>(v))) << 16)));
+        // F16/BF16 keep 11/8 mantissa bits: use values exact in that type so the reference sees the same weights.
+        const auto v = static_cast<float>(offset + scale * rng.normal());
+        double stored = v;
+        if (dtype == "BF16") {
+          stored = std::bit_cast<float>(static_cast<uint32_t>(to_bf16(v)) << 16);
+        } else if (dtype == "F16") {
+          stored = std::abs(v) < 1e-3f ? 0.0 : from_f16(to_f16(v));  // keep to normal halves
+        }
+        x.data.push_back(stored);
       }
       t[n] = x;
     };
@@ -223,7 +244,7 @@ int run_cli(const std::string& args) {
 }  // namespace
 
 TEST_CASE("GPT-2 safetensors checkpoint: engine logits equal an independent float64 forward", "[arch][hf]") {
-  for (const std::string dtype : {"F32", "BF16"}) {
+  for (const std::string dtype : {"F32", "F16", "BF16"}) {
     Gpt2Fixture fx("gpt2_" + dtype, dtype);
     const Model m = load_model(fx.dir.string());
     CHECK(m.config.family == Family::gpt2);

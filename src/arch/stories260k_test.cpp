@@ -2,7 +2,9 @@
 // (computed there by an independent float64 implementation).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
+#include <unistd.h>
 #include <sstream>
 
 #include "arch/eval.h"
@@ -10,6 +12,7 @@
 #include "arch/tokenizer.h"
 #include "arch/transformer.h"
 #include "core/config.h"
+#include "core/errors.h"
 
 using namespace pimtx;
 using namespace pimtx::arch;
@@ -105,4 +108,48 @@ TEST_CASE("stories260K mean NLL over the first 20,111 predicted validation token
   CHECK(r.n_tokens == 20111);
   // README reference 1.2835 nats from a float64 implementation; the issue allows +-0.002 for float32.
   CHECK(r.mean_nll() == Approx(1.2835).margin(0.002));
+}
+
+TEST_CASE("llama2.c version-1 float32 export loads to the same model as version 0", "[arch][golden]") {
+  // Write a v1 file (export.py version1_export layout) from the v0 weights, then compare.
+  const Model f = load_model(k_model);
+  const ModelConfig& c = f.config;
+  std::string out;
+  auto put = [&](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); };
+  const uint32_t magic = 0x616b3432;
+  const int32_t version = 1;
+  put(&magic, 4);
+  put(&version, 4);
+  for (int32_t v : {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len}) {
+    put(&v, 4);
+  }
+  const uint8_t shared = 1;
+  put(&shared, 1);
+  out.resize(256, '\0');
+  auto mat = [&](const Mat& m) { put(m.data(), static_cast<size_t>(m.size()) * 4); };
+  auto vec = [&](const Vec& v) { put(v.data(), static_cast<size_t>(v.size()) * 4); };
+  for (const auto& l : f.layers) vec(l.attn_norm);
+  for (const auto& l : f.layers) vec(l.ffn_norm);
+  vec(f.final_norm);
+  mat(f.tok_emb);
+  for (const auto& l : f.layers) mat(l.wq);
+  for (const auto& l : f.layers) mat(l.wk);
+  for (const auto& l : f.layers) mat(l.wv);
+  for (const auto& l : f.layers) mat(l.wo);
+  for (const auto& l : f.layers) mat(l.w1);
+  for (const auto& l : f.layers) mat(l.w2);
+  for (const auto& l : f.layers) mat(l.w3);
+  const std::string path = std::filesystem::temp_directory_path() / ("pimtx_arch_v1_" + std::to_string(::getpid()));
+  std::ofstream(path, std::ios::binary) << out;
+  const Model v1 = load_model(path);
+  CHECK(v1.config.format == "llama2c_v1");
+  core::Config cfg;
+  Transformer a(f, cfg.section("arch"), 1);
+  Transformer b(v1, cfg.section("arch"), 1);
+  const std::vector<int> ids = {1, 403, 407, 261, 378};
+  CHECK(a.forward(ids) == b.forward(ids));  // identical weights -> identical logits
+  // Truncated v1: IoError naming the implied size.
+  std::ofstream(path, std::ios::binary) << out.substr(0, out.size() - 10);
+  CHECK_THROWS_AS(load_model(path), IoError);
+  std::filesystem::remove(path);
 }

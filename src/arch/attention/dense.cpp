@@ -1,6 +1,7 @@
 #include "arch/attention/dense.h"
 
 #include <cmath>
+#include <limits>
 
 namespace pimtx::arch {
 
@@ -23,13 +24,21 @@ void DenseAttention::forward(AttentionCall& call, OpCounts& counts) {
       while (visible < n_held && pos[visible] <= p) {
         ++visible;
       }
-      // Softmax over the visible keys (Eigen's vectorised exp), masked keys get weight 0.
-      auto seg = scores_.row(t).head(visible).array();
-      seg *= call.scale;
-      const float max_s = seg.maxCoeff();
-      seg = (seg - max_s).exp();
-      seg *= 1.0f / seg.sum();
       auto row = scores_.row(t);
+      float max_s = -std::numeric_limits<float>::infinity();
+      for (int64_t s = 0; s < visible; ++s) {
+        row(s) *= call.scale;
+        max_s = std::max(max_s, row(s));
+      }
+      float sum = 0.0f;
+      for (int64_t s = 0; s < visible; ++s) {
+        row(s) = std::exp(row(s) - max_s);
+        sum += row(s);
+      }
+      const float inv = 1.0f / sum;
+      for (int64_t s = 0; s < visible; ++s) {
+        row(s) *= inv;
+      }
       row.tail(n_held - visible).setZero();
       pairs += visible;
     }
