@@ -48,6 +48,12 @@ double LshAttention::attended_frac_beyond(int head) const {
                                    : frac_sum_beyond_[h] / static_cast<double>(n_queries_beyond_[h]);
 }
 
+double LshAttention::attended_frac(int head) const {
+  const auto h = static_cast<size_t>(head);
+  return n_queries_[h] == 0 ? std::numeric_limits<double>::quiet_NaN()
+                            : frac_sum_[h] / static_cast<double>(n_queries_[h]);
+}
+
 void LshAttention::hash_new_keys(const AttentionCall& call) {
   const auto h = static_cast<size_t>(call.kv_head);
   lsh::Hasher& hasher = *hashers_[h];
@@ -108,7 +114,7 @@ void LshAttention::forward(AttentionCall& call, OpCounts& counts) {
       }
     }
     lsh::HeadInputs in{call.q.middleCols(j * hd, hd), call.q_pos0, call.scale, &call.kv, q_ids_,
-                       key_ids_[h], p_.n_rounds, p_.n_window};
+                       key_ids_[h], p_.n_rounds, p_.n_window, p_.n_sink};
     lsh::lsh_attention_head(in, call.out.middleCols(j * hd, hd), scores_, n_att_, n_vis_);
     // Statistics: attended fraction of the causal keys, per query head and position.
     const auto qhs = static_cast<size_t>(qh);
@@ -164,6 +170,7 @@ void LshAttention::write_stats(io::ResultFile& file, const std::string& group) c
   file.set_attr(group, "n_bits", static_cast<int64_t>(p_.n_bits));
   file.set_attr(group, "n_rounds", static_cast<int64_t>(p_.n_rounds));
   file.set_attr(group, "n_window", static_cast<int64_t>(p_.n_window));
+  file.set_attr(group, "n_sink", static_cast<int64_t>(p_.n_sink));
   file.set_attr(group, "n_sparsity_skip_pos", static_cast<int64_t>(p_.n_sparsity_skip_pos));
   file.set_attr(group, "planes", plane_type_);
 }

@@ -3,7 +3,7 @@
 // gaussian | quantized | memristive); it hashes every key once, when its position first appears in the cache,
 // and every query of the kv head's query heads (GQA: the group shares the kv head's planes). Selection and
 // softmax are lsh_core.h's. Config ([arch.attention], type = "lsh"): n_bits (0..16), n_rounds (>= 1),
-// n_window (>= 0), n_sparsity_skip_pos, and the [planes] table.
+// n_window (>= 0), n_sink (>= 0), n_sparsity_skip_pos, and the [planes] table.
 //
 // Statistics per layer and query head, written by write_stats(): attended fraction |S_p| / (p + 1) averaged
 // over all queries and over queries at positions p >= n_sparsity_skip_pos, per position, and attended/visible
@@ -33,6 +33,8 @@ class LshAttention final : public Attention {
   [[nodiscard]] std::span<const uint32_t> key_ids(int kv_head) const;
   // Mean attended fraction of query head h over positions >= n_sparsity_skip_pos (NaN if none).
   [[nodiscard]] double attended_frac_beyond(int head) const;
+  // Mean attended fraction of query head h over all positions (NaN if none).
+  [[nodiscard]] double attended_frac(int head) const;
   // (query head, key) pairs attended by query head h since construction.
   [[nodiscard]] int64_t attended_pairs(int head) const { return attended_pairs_[static_cast<size_t>(head)]; }
 

@@ -14,6 +14,7 @@ LshParams LshParams::from_config(core::Section& s) {
   p.n_bits = static_cast<int>(s.get_int("n_bits", p.n_bits, core::Range::closed(-1e6, 1e6)));
   p.n_rounds = static_cast<int>(s.get_int("n_rounds", p.n_rounds, core::Range::closed(-1e6, 1e6)));
   p.n_window = static_cast<int>(s.get_int("n_window", p.n_window, core::Range::closed(0, 1e9)));
+  p.n_sink = static_cast<int>(s.get_int("n_sink", p.n_sink, core::Range::closed(0, 1e9)));
   p.n_sparsity_skip_pos =
       static_cast<int>(s.get_int("n_sparsity_skip_pos", p.n_sparsity_skip_pos, core::Range::closed(0, 1e9)));
   p.validate(s);
@@ -53,7 +54,7 @@ void lsh_attention_head(const HeadInputs& in, MatRef out, Mat& scores, std::span
     int64_t attended = 0;
     for (int64_t s = 0; s < visible; ++s) {
       const int64_t j = pos[s];
-      const bool hit = j == p || p - j < in.n_window ||
+      const bool hit = j == p || p - j < in.n_window || j < in.n_sink ||
                        same_bucket(qid, in.key_ids_pos.data() + static_cast<size_t>(j) * nr, in.n_rounds);
       if (hit) {
         row(s) *= in.scale;

@@ -3,7 +3,9 @@
 // Contract: a query at absolute position p attends to the cached key at position j (j <= p: causal) iff
 //   (a) some round r has bucket(q, r) == bucket(k_j, r)   (union over rounds), or
 //   (b) p - j < n_window                                   (local window; 0 = none), or
-//   (c) j == p                                             (always itself, so the set is never empty).
+//   (c) j < n_sink                                         (the first n_sink positions, "attention sinks"
+//                                                           as in StreamingLLM, Xiao et al. 2023; 0 = none), or
+//   (d) j == p                                             (always itself, so the set is never empty).
 // Scores q·k_j * scale are softmax-normalised exactly over that set (a key found by several rounds counts
 // once) and the output is the probability-weighted sum of the selected values. The arithmetic is the `dense`
 // unit's (attention/dense.cpp) with the unselected probabilities set to exactly 0 (excluded from the max and
@@ -27,8 +29,9 @@ struct LshParams {
   int n_bits = 4;                // sign bits per round: 2^n_bits buckets (0 = one bucket = dense)
   int n_rounds = 2;              // hash rounds (tables); union of their buckets
   int n_window = 0;              // always attend the n_window most recent keys (incl. itself); 0 = none
+  int n_sink = 0;                // always attend the first n_sink positions (the BOS "attention sink"); 0 = none
   int n_sparsity_skip_pos = 64;  // the "beyond" sparsity statistic averages positions p >= this
-  // Reads n_bits, n_rounds, n_window, n_sparsity_skip_pos from `s` and validates (ConfigError).
+  // Reads n_bits, n_rounds, n_window, n_sink, n_sparsity_skip_pos from `s` and validates (ConfigError).
   static LshParams from_config(core::Section& s);
   void validate(const core::Section& s) const;
 };
@@ -52,6 +55,7 @@ struct HeadInputs {
   std::span<const uint32_t> key_ids_pos;  // (max position + 1, n_rounds), indexed by absolute position
   int n_rounds = 1;
   int n_window = 0;
+  int n_sink = 0;
 };
 
 // out: (n_new, head_dim); scores: scratch; n_attended, n_visible: (n_new) per-query counts (out).

@@ -85,10 +85,10 @@ Mat run(Attention& a, const Seq& s, int chunk) {
   return out;
 }
 
-std::string lsh_cfg(int bits, int rounds, int window = 0, const std::string& planes = "gaussian") {
-  return fmt::format("[attention]\ntype = \"lsh\"\nn_bits = {}\nn_rounds = {}\nn_window = {}\n[attention.planes]\n"
-                     "type = \"{}\"\n",
-                     bits, rounds, window, planes);
+std::string lsh_cfg(int bits, int rounds, int window = 0, const std::string& planes = "gaussian", int sink = 0) {
+  return fmt::format("[attention]\ntype = \"lsh\"\nn_bits = {}\nn_rounds = {}\nn_window = {}\nn_sink = {}\n"
+                     "[attention.planes]\ntype = \"{}\"\n",
+                     bits, rounds, window, sink, planes);
 }
 
 std::string error_of(const std::function<void()>& fn) {
@@ -155,8 +155,9 @@ TEST_CASE("lsh matches a naive float64 reference of bucketed causal attention", 
   const int bits = 3;
   const int rounds = 2;
   const int window = 4;
+  const int sink = 2;
   const uint64_t seed = 7;
-  auto a = make(lsh_cfg(bits, rounds, window), seed);
+  auto a = make(lsh_cfg(bits, rounds, window, "gaussian", sink), seed);
   const Mat out = run(*a, s, k_seq);
   int64_t n_att_total = 0;
   int64_t n_att_ref = 0;
@@ -184,7 +185,7 @@ TEST_CASE("lsh matches a naive float64 reference of bucketed causal attention", 
         const float* q = s.q.row(p).data() + qh * k_hd;
         std::vector<int> set;
         for (int key = 0; key <= p; ++key) {
-          bool hit = key == p || p - key < window;
+          bool hit = key == p || p - key < window || key < sink;
           for (int r = 0; r < rounds; ++r) {
             hit = hit || bucket(q, r) == bucket(s.k.row(key).data() + h * k_hd, r);
           }
