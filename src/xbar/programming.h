@@ -10,8 +10,8 @@
 //   "gaussian"  target·(1 + g_d2d_sigma_rel·ξ) + g_c2c_sigma_rel·(g_max − g_min)·N(0,1) per event, clamped;
 //               random pulses: n_pulses SET pulses from g_min, each ΔG = dg_pulse_rel·(g_max − g_min)·
 //               (1 + pulse_d2d_sigma_rel·ζ)·U(0, 2), a stand-in for a pulse law with device spread.
-//   "device"    (devices_adapter.h) a devices::MemristorModel (e.g. metal_oxide): pulse programming with
-//               write pulses, its read law A1·V + A3·V³ with d2d.
+// Not yet written: an adapter unit over devices::MemristorModel (metal_oxide pulse law, A1/A3 read law with
+// d2d) — it implements this interface with program_pulse() / current_a().
 #pragma once
 
 #include <array>
