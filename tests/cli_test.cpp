@@ -7,6 +7,8 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "io/h5.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -92,5 +94,57 @@ TEST_CASE("CLI: info on a missing or non-HDF5 file exits 1", "[cli]") {
   const Result r = run("info " + (d / "x.h5").string());
   CHECK(r.code == 1);
   CHECK(r.output.find("not an HDF5 file") != std::string::npos);
+  fs::remove_all(d);
+}
+
+// The following use the small spice_crossbar experiment (libngspice) as a real `pimtx run` job.
+
+TEST_CASE("CLI: pimtx run rejects an unknown key, naming it and the valid keys, writes nothing", "[cli][spice]") {
+  const fs::path d = scratch("unknown_key");
+  write_file(d / "c.toml",
+             "experiment = \"spice_crossbar\"\n[spice_crossbar]\nn_rows = 4\nr_wire_rwo_ohm = 2.5\n");
+  const Result r = run("run " + (d / "c.toml").string() + " -q -o " + (d / "out.h5").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("unknown config key 'spice_crossbar.r_wire_rwo_ohm' (" + (d / "c.toml").string() + ":4)") !=
+        std::string::npos);
+  CHECK(r.output.find("r_wire_row_ohm") != std::string::npos);  // listed among the valid keys
+  CHECK_FALSE(fs::exists(d / "out.h5"));
+  CHECK(fs::directory_iterator(d) != fs::directory_iterator());  // only c.toml
+  fs::remove_all(d);
+}
+
+TEST_CASE("CLI: pimtx run rejects a negative resistance from the file or --set, writes nothing", "[cli][spice]") {
+  const fs::path d = scratch("negative");
+  write_file(d / "c.toml", "experiment = \"spice_crossbar\"\n[spice_crossbar]\nn_rows = 4\nr_driver_ohm = -10\n");
+  Result r = run("run " + (d / "c.toml").string() + " -q -o " + (d / "out.h5").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("config key 'spice_crossbar.r_driver_ohm' = -10 (" + (d / "c.toml").string() + ":4)") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(d / "out.h5"));
+  r = run("run experiments/spice_crossbar/config.toml -q --set spice_crossbar.r_wire_col_ohm=-1 -o " +
+          (d / "out.h5").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("config key 'spice_crossbar.r_wire_col_ohm' = -1 (--set)") != std::string::npos);
+  CHECK_FALSE(fs::exists(d / "out.h5"));
+  fs::remove_all(d);
+}
+
+TEST_CASE("CLI: pimtx run is reproducible per seed and info describes the result", "[cli][spice]") {
+  const fs::path d = scratch("seed");
+  const std::string base =
+      "run experiments/spice_crossbar/config.toml -q --set spice_crossbar.n_rows=4 --set spice_crossbar.n_cols=4 ";
+  REQUIRE(run(base + "--seed 11 -o " + (d / "a.h5").string()).code == 0);
+  REQUIRE(run(base + "--seed 11 -o " + (d / "b.h5").string()).code == 0);
+  REQUIRE(run(base + "--seed 12 -o " + (d / "c.h5").string()).code == 0);
+  pimtx::io::ResultReader a(d / "a.h5"), b(d / "b.h5"), c(d / "c.h5");
+  CHECK(a.read_doubles("/spice_crossbar/currents_a") == b.read_doubles("/spice_crossbar/currents_a"));
+  CHECK(a.read_doubles("/spice_crossbar/currents_a") != c.read_doubles("/spice_crossbar/currents_a"));
+  CHECK(a.attr_double("/meta", "seed") == 11.0);
+  CHECK(a.attr_string("/meta", "config").find("seed = 11") != std::string::npos);
+  CHECK(a.attr_string("/meta", "config").find("r_sense_ohm") != std::string::npos);  // defaults are recorded
+  const Result info = run("info " + (d / "a.h5").string());
+  CHECK(info.code == 0);
+  CHECK(info.output.find("currents_a  [4] A") != std::string::npos);
+  CHECK(info.output.find("@git_commit") != std::string::npos);
   fs::remove_all(d);
 }
