@@ -62,9 +62,10 @@ TEST_CASE("metal-oxide cell follows I = A1 V + A3 V^3 with the devices.md 2.7 co
   s.temp_k = t_k;
   pimtx::spice::Job job{crossbar_lines(s), {"dc vr0 -0.4 0.4 0.05"}, {"v(w0_0)", sense_vector(0)}};
   const auto r = pimtx::spice::run_job(job);
-  const double a1 = -2.58e-6 + 0.977 * g0 + 1.166e-7 * t_k + xi * (-1.07e-6 + 0.25 * g0 + 2.20e-8 * t_k - 1300 * g0 * g0);
-  const double a3 = 1.18 * g0 + 6596 * g0 * g0 + 1.605e-3 * std::pow(t_k, -1.33) +
-                    xi * (1.17e-5 + 1.30 * g0 - 1.0e-7 * t_k - 6500 * g0 * g0 - 2.50e-3 * g0 * t_k);
+  const double t_c = t_k - 273.15;  // the law takes Celsius (circuits/metal_oxide.sub header)
+  const double a1 = -2.58e-6 + 0.977 * g0 + 1.166e-7 * t_c + xi * (-1.07e-6 + 0.25 * g0 + 2.20e-8 * t_c - 1300 * g0 * g0);
+  const double a3 = 1.18 * g0 + 6596 * g0 * g0 + 1.605e-3 * std::pow(t_c, -1.33) +
+                    xi * (1.17e-5 + 1.30 * g0 - 1.0e-7 * t_c - 6500 * g0 * g0 - 2.50e-3 * g0 * t_c);
   const auto& v = r.at("v(w0_0)").real;
   const auto& i = r.at(sense_vector(0)).real;
   REQUIRE(v.size() == 17);
