@@ -11,6 +11,8 @@
 //   n_sparsity_skip_pos           passed to every lsh run
 //   sources                       names of tables [lsh_attention.planes.<name>]: each is an
 //                                 [arch.attention.planes] table (type = gaussian | quantized | memristive, ...)
+//   center_keys, n_calibration_stories  hash k − μ, μ = mean key over the text's last n stories (not evaluated)
+//   n_seeds                       seeds seed .. seed+n_seeds-1 per setting (new planes / devices each)
 //   collision_theta_rad, n_collision_pairs, n_collision_slots, n_collision_bits, n_collision_rounds
 // Layout of /lsh_attention: see the README of the experiment.
 #include <fmt/format.h>
@@ -75,6 +77,9 @@ class LshAttentionExperiment final : public Experiment {
     n_slots_ = static_cast<int>(c.get_int("n_collision_slots", 8, core::Range::closed(1, 4096)));
     n_coll_bits_ = static_cast<int>(c.get_int("n_collision_bits", 8, core::Range::closed(1, 16)));
     n_coll_rounds_ = static_cast<int>(c.get_int("n_collision_rounds", 4, core::Range::closed(1, 1024)));
+    n_seeds_ = c.get_int("n_seeds", 1, core::Range::closed(1, 1000));
+    center_keys_ = c.get_bool("center_keys", true);
+    n_calib_ = c.get_int("n_calibration_stories", 100, core::Range::closed(1, 1000000));
     if (bits_.empty() || rounds_.empty()) {
       c.fail(bits_.empty() ? "n_bits" : "n_rounds", "must list at least one value");
     }
@@ -89,7 +94,7 @@ class LshAttentionExperiment final : public Experiment {
     }
     // Build one engine per source now, so bad plane settings fail before anything runs.
     for (size_t s = 0; s < source_names_.size(); ++s) {
-      make_engine(s, static_cast<int>(bits_[0]), static_cast<int>(rounds_[0]));
+      make_engine(s, static_cast<int>(bits_[0]), static_cast<int>(rounds_[0]), seed_);
     }
     // Tables not selected by `sources` are validated too (a typo there should not pass silently).
     for (const auto& name : sources.keys()) {
@@ -103,35 +108,58 @@ class LshAttentionExperiment final : public Experiment {
   }
 
   std::string run(io::ResultFile& f) override {
-    const auto stories = arch::split_stories(read_text(text_path_));
+    auto stories = arch::split_stories(read_text(text_path_));
+    if (static_cast<int64_t>(stories.size()) <= n_calib_) {
+      throw ConfigError(fmt::format("lsh_attention.n_calibration_stories = {}: the text has only {} stories", n_calib_,
+                                    stories.size()));
+    }
+    // The last n_calibration_stories calibrate the key offsets; the others are evaluated (disjoint sets).
+    const std::vector<std::string> calib(stories.end() - n_calib_, stories.end());
+    stories.resize(stories.size() - static_cast<size_t>(n_calib_));
+    if (center_keys_) {
+      calibrate_key_offset(f, calib);
+    }
     const size_t nb = bits_.size(), nr = rounds_.size(), ns = source_names_.size();
     const std::string g = "/lsh_attention";
-    core::Progress progress("lsh sweep", 1 + nb * nr * ns, "run");
+    core::Progress progress("lsh sweep", 2 + nb * nr * ns * static_cast<size_t>(n_seeds_), "run");
     // Dense reference.
     arch::Transformer dense(*model_, core::Config().section("arch"), seed_);
     const RunResult d = evaluate(dense, stories, 1, false);
     dense.write_results(f, g + "/runs/dense");
     write_run_scalars(f, g + "/runs/dense", d);
     progress.advance();
-    // Sweep: (source, bits, rounds).
-    std::vector<double> nll(ns * nb * nr), top1(ns * nb * nr), frac(ns * nb * nr), frac_b(ns * nb * nr),
-        secs(ns * nb * nr);
+    // Window-only reference: the local window (and sinks) without hash matches (see window_only_run).
+    RunResult w;
+    if (n_window_ > 0 || n_sink_ > 0) {
+      auto [wcfg, wengine] = make_window_only_engine();
+      w = evaluate(*wengine, stories, model_->config.n_layers, true);
+      wengine->write_results(f, g + "/runs/window_only");
+      write_run_scalars(f, g + "/runs/window_only", w);
+    }
+    progress.advance();
+    // Sweep: (source, bits, rounds, seed). Seeds seed, seed+1, ... draw new planes / devices each.
+    const size_t nk = static_cast<size_t>(n_seeds_);
+    const size_t n_all = ns * nb * nr * nk;
+    std::vector<double> nll(n_all), top1(n_all), frac(n_all), frac_b(n_all), secs(n_all);
     for (size_t s = 0; s < ns; ++s) {
       for (size_t b = 0; b < nb; ++b) {
         for (size_t r = 0; r < nr; ++r) {
-          auto [cfg, engine] = make_engine(s, static_cast<int>(bits_[b]), static_cast<int>(rounds_[r]));
-          const RunResult res = evaluate(*engine, stories, model_->config.n_layers, true);
-          const std::string rg = fmt::format("{}/runs/{}_b{}_r{}", g, source_names_[s], bits_[b], rounds_[r]);
-          engine->write_results(f, rg);
-          write_run_scalars(f, rg, res);
-          const size_t k = (s * nb + b) * nr + r;
-          nll[k] = res.nll;
-          top1[k] = res.top1;
-          frac[k] = res.attended_frac;
-          frac_b[k] = res.attended_frac_beyond;
-          secs[k] = res.seconds;
-          results_.push_back(res);
-          progress.advance();
+          for (size_t k = 0; k < nk; ++k) {
+            auto [cfg, engine] =
+                make_engine(s, static_cast<int>(bits_[b]), static_cast<int>(rounds_[r]), seed_ + k);
+            const RunResult res = evaluate(*engine, stories, model_->config.n_layers, true);
+            const std::string rg =
+                fmt::format("{}/runs/{}_b{}_r{}_s{}", g, source_names_[s], bits_[b], rounds_[r], seed_ + k);
+            engine->write_results(f, rg);
+            write_run_scalars(f, rg, res);
+            const size_t i = ((s * nb + b) * nr + r) * nk + k;
+            nll[i] = res.nll;
+            top1[i] = res.top1;
+            frac[i] = res.attended_frac;
+            frac_b[i] = res.attended_frac_beyond;
+            secs[i] = res.seconds;
+            progress.advance();
+          }
         }
       }
     }
@@ -140,7 +168,7 @@ class LshAttentionExperiment final : public Experiment {
     f.write(g + "/n_bits", std::span<const int64_t>(bits_), {}, "count");
     f.write(g + "/n_rounds", std::span<const int64_t>(rounds_), {}, "count");
     f.write_strings(g + "/sources", source_names_);
-    const std::vector<size_t> shape = {ns, nb, nr};
+    const std::vector<size_t> shape = {ns, nb, nr, nk};
     f.write(g + "/nll", nll, shape, "nat");
     f.write(g + "/top1", top1, shape, "1");
     f.write(g + "/attended_frac", frac, shape, "1");
@@ -150,7 +178,13 @@ class LshAttentionExperiment final : public Experiment {
     f.write_scalar(g + "/dense_top1", d.top1, "1");
     f.write_scalar(g + "/n_tokens", d.n_tokens, "count");
     f.write_scalar(g + "/n_window", n_window_, "count");
+    std::vector<int64_t> seeds;
+    for (size_t k = 0; k < nk; ++k) {
+      seeds.push_back(static_cast<int64_t>(seed_ + k));
+    }
+    f.write(g + "/seeds", std::span<const int64_t>(seeds), {}, "count");
     f.write_scalar(g + "/n_sink", n_sink_, "count");
+    f.write_scalar(g + "/center_keys", static_cast<int64_t>(center_keys_ ? 1 : 0), "1");
     f.write_scalar(g + "/n_sparsity_skip_pos", skip_pos_, "count");
     for (size_t s = 0; s < ns; ++s) {
       const std::string t = source_cfgs_[s].section("arch.attention.planes").copy_to("").document_text();
@@ -175,12 +209,12 @@ class LshAttentionExperiment final : public Experiment {
       f.set_attr(cg, "n_slots", static_cast<int64_t>(n_slots_));
       f.set_attr(cg, "n_pairs", static_cast<int64_t>(n_pairs_));
     }
-    return summary(d, nll, frac_b, coll);
+    return summary(d, w, nll, frac_b, coll);
   }
 
  private:
   std::pair<std::shared_ptr<core::Config>, std::unique_ptr<arch::Transformer>> make_engine(size_t s, int bits,
-                                                                                          int rounds) {
+                                                                                          int rounds, uint64_t seed) {
     auto cfg = std::make_shared<core::Config>(
         source_cfgs_[s].section("arch.attention.planes").copy_to("arch.attention.planes"));
     cfg->apply_override("arch.attention.type=\"lsh\"");
@@ -188,14 +222,56 @@ class LshAttentionExperiment final : public Experiment {
     cfg->apply_override(fmt::format("arch.attention.n_rounds={}", rounds));
     cfg->apply_override(fmt::format("arch.attention.n_window={}", n_window_));
     cfg->apply_override(fmt::format("arch.attention.n_sink={}", n_sink_));
+    if (!key_offset_toml_.empty()) {
+      cfg->apply_override("arch.attention.key_offset=" + key_offset_toml_);
+    }
     cfg->apply_override(fmt::format("arch.attention.n_sparsity_skip_pos={}", skip_pos_));
     try {
-      auto engine = std::make_unique<arch::Transformer>(*model_, cfg->section("arch"), seed_);
+      auto engine = std::make_unique<arch::Transformer>(*model_, cfg->section("arch"), seed);
       cfg->check_unknown();
       return {cfg, std::move(engine)};
     } catch (const ConfigError&) {
       rethrow_with_context<ConfigError>(fmt::format("in [lsh_attention.planes.{}]", source_names_[s]));
     }
+  }
+
+  // Mean post-RoPE key per (layer, kv head) over the calibration stories (an lsh engine with one bucket, i.e.
+  // exact dense attention), written to /lsh_attention/key_offset and passed to every lsh run as key_offset.
+  void calibrate_key_offset(io::ResultFile& f, const std::vector<std::string>& calib) {
+    auto cfg = core::Config::from_string("[arch.attention]\ntype = \"lsh\"\nn_bits = 0\nn_rounds = 1\n");
+    arch::Transformer e(*model_, cfg.section("arch"), seed_);
+    arch::evaluate(e, *tok_, calib, 0, false);
+    const arch::ModelConfig& mc = model_->config;
+    const int hd = mc.dim / mc.n_heads;
+    std::vector<double> off;
+    for (int l = 0; l < mc.n_layers; ++l) {
+      const auto& u = dynamic_cast<const arch::LshAttention&>(e.attention(l));
+      for (int h = 0; h < mc.n_kv_heads; ++h) {
+        const auto m = u.key_mean(h);
+        off.insert(off.end(), m.begin(), m.end());
+      }
+    }
+    f.write("/lsh_attention/key_offset", off,
+            {static_cast<size_t>(mc.n_layers), static_cast<size_t>(mc.n_kv_heads), static_cast<size_t>(hd)}, "1");
+    f.set_attr("/lsh_attention/key_offset", "n_calibration_stories", n_calib_);
+    key_offset_toml_ = "[";
+    for (size_t i = 0; i < off.size(); ++i) {
+      key_offset_toml_ += fmt::format("{}{:.9g}", i ? ", " : "", off[i]);
+    }
+    key_offset_toml_ += "]";
+  }
+
+  // The window and sinks alone: lsh with rounds whose planes can never match is not expressible, so this run
+  // uses 16 software bits in 1 round (65,536 buckets: a chance collision per pair ~1.5e-5 for random
+  // directions; the attended fraction it reports counts those too).
+  std::pair<std::shared_ptr<core::Config>, std::unique_ptr<arch::Transformer>> make_window_only_engine() {
+    auto cfg = std::make_shared<core::Config>(core::Config::from_string(fmt::format(
+        "[arch.attention]\ntype = \"lsh\"\nn_bits = 16\nn_rounds = 1\nn_window = {}\nn_sink = {}\n"
+        "n_sparsity_skip_pos = {}\n[arch.attention.planes]\ntype = \"gaussian\"\n",
+        n_window_, n_sink_, skip_pos_)));
+    auto engine = std::make_unique<arch::Transformer>(*model_, cfg->section("arch"), seed_);
+    cfg->check_unknown();
+    return {cfg, std::move(engine)};
   }
 
   RunResult evaluate(arch::Transformer& e, const std::vector<std::string>& stories, int n_lsh_layers, bool lsh) {
@@ -234,23 +310,40 @@ class LshAttentionExperiment final : public Experiment {
     f.write_scalar(g + "/n_tokens", r.n_tokens, "count");
   }
 
-  std::string summary(const RunResult& d, const std::vector<double>& nll, const std::vector<double>& frac_b,
+  std::string summary(const RunResult& d, const RunResult& w, const std::vector<double>& nll, const std::vector<double>& frac_b,
                       const std::vector<arch::lsh::CollisionResult>& coll) const {
     const size_t nb = bits_.size(), nr = rounds_.size(), ns = source_names_.size();
-    std::string s = fmt::format("LSH attention on {} tokens, n_window {}, n_sink {}: dense NLL {:.4f} nats\n",
-                                d.n_tokens, n_window_, n_sink_, d.nll);
+    std::string s = fmt::format("LSH attention on {} tokens, n_window {}, n_sink {}, keys {}: dense NLL {:.4f} nats\n",
+                                d.n_tokens, n_window_, n_sink_,
+                                center_keys_ ? fmt::format("centred ({} calibration stories)", n_calib_) : "raw",
+                                d.nll);
+    if (n_window_ > 0 || n_sink_ > 0) {
+      s += fmt::format("window only (no hash matches): NLL {:.4f} ({:+.2f}% vs dense), attended {:.3f}\n", w.nll,
+                       100.0 * (w.nll / d.nll - 1.0), w.attended_frac_beyond);
+    }
     s += fmt::format("attended = fraction of causal keys attended, mean over positions >= {}\n", skip_pos_);
+    const size_t nk = static_cast<size_t>(n_seeds_);
+    s += fmt::format("NLL: mean over {} seed(s){}\n", nk, nk > 1 ? " (± sample sd)" : "");
     s += fmt::format("{:>4} {:>6}", "bits", "rounds");
     for (const auto& n : source_names_) {
-      s += fmt::format(" | {:>10} {:>8} {:>8}", n + " NLL", "vs dense", "attended");
+      s += fmt::format(" | {:>17} {:>8} {:>8}", n + " NLL", "vs dense", "attended");
     }
     s += "\n";
     for (size_t b = 0; b < nb; ++b) {
       for (size_t r = 0; r < nr; ++r) {
         s += fmt::format("{:>4} {:>6}", bits_[b], rounds_[r]);
         for (size_t k = 0; k < ns; ++k) {
-          const size_t i = (k * nb + b) * nr + r;
-          s += fmt::format(" | {:>10.4f} {:>+7.2f}% {:>8.3f}", nll[i], 100.0 * (nll[i] / d.nll - 1.0), frac_b[i]);
+          const size_t i0 = ((k * nb + b) * nr + r) * nk;
+          double m = 0.0, fb = 0.0, m2 = 0.0;
+          for (size_t q = 0; q < nk; ++q) {
+            m += nll[i0 + q] / static_cast<double>(nk);
+            fb += frac_b[i0 + q] / static_cast<double>(nk);
+          }
+          for (size_t q = 0; q < nk; ++q) {
+            m2 += (nll[i0 + q] - m) * (nll[i0 + q] - m);
+          }
+          const std::string sd = nk > 1 ? fmt::format("±{:.4f}", std::sqrt(m2 / static_cast<double>(nk - 1))) : "";
+          s += fmt::format(" | {:>9.4f}{:<8} {:>+7.2f}% {:>8.3f}", m, sd, 100.0 * (m / d.nll - 1.0), fb);
         }
         s += "\n";
       }
@@ -270,7 +363,9 @@ class LshAttentionExperiment final : public Experiment {
 
   uint64_t seed_;
   std::string model_path_, tok_path_, text_path_;
-  int64_t max_tokens_ = 0, n_window_ = 0, n_sink_ = 0, skip_pos_ = 64;
+  int64_t max_tokens_ = 0, n_window_ = 0, n_sink_ = 0, skip_pos_ = 64, n_seeds_ = 1, n_calib_ = 100;
+  bool center_keys_ = true;
+  std::string key_offset_toml_;  // "[...]" calibrated key means, or "" when not centring
   std::vector<int64_t> bits_, rounds_;
   std::vector<std::string> source_names_;
   std::vector<double> theta_;
@@ -278,7 +373,6 @@ class LshAttentionExperiment final : public Experiment {
   std::vector<core::Config> source_cfgs_;
   std::unique_ptr<arch::Model> model_;
   std::unique_ptr<arch::Tokenizer> tok_;
-  std::vector<RunResult> results_;
 };
 
 }  // namespace

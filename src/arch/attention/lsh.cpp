@@ -21,6 +21,21 @@ LshAttention::LshAttention(core::Section& cfg, const AttentionInit& init) : init
   key_ids_.assign(static_cast<size_t>(init.n_kv_heads),
                   std::vector<uint32_t>(static_cast<size_t>(init.max_seq_len) * nr, 0u));
   n_hashed_.assign(static_cast<size_t>(init.n_kv_heads), 0);
+  const size_t per_layer = static_cast<size_t>(init.n_kv_heads) * static_cast<size_t>(init.head_dim);
+  if (!p_.key_offset.empty()) {
+    if (p_.key_offset.size() != per_layer * static_cast<size_t>(init.n_layers)) {
+      cfg.fail("key_offset", fmt::format("has {} values; need n_layers * n_kv_heads * head_dim = {} * {} * {} = {}",
+                                         p_.key_offset.size(), init.n_layers, init.n_kv_heads, init.head_dim,
+                                         per_layer * static_cast<size_t>(init.n_layers)));
+    }
+    const size_t o = per_layer * static_cast<size_t>(init.layer);
+    for (size_t i = 0; i < per_layer; ++i) {
+      offset_.push_back(static_cast<float>(p_.key_offset[o + i]));
+    }
+  }
+  centred_.resize(static_cast<size_t>(init.head_dim));
+  key_sum_.assign(per_layer, 0.0);
+  n_keys_.assign(static_cast<size_t>(init.n_kv_heads), 0);
   const auto nh = static_cast<size_t>(init.n_heads);
   const size_t npos = nh * static_cast<size_t>(init.max_seq_len);
   frac_sum_.assign(nh, 0.0);
@@ -54,6 +69,16 @@ double LshAttention::attended_frac(int head) const {
                             : frac_sum_[h] / static_cast<double>(n_queries_[h]);
 }
 
+std::vector<double> LshAttention::key_mean(int kv_head) const {
+  const auto h = static_cast<size_t>(kv_head);
+  const auto hd = static_cast<size_t>(init_.head_dim);
+  std::vector<double> m(hd, 0.0);
+  for (size_t i = 0; i < hd && n_keys_[h] > 0; ++i) {
+    m[i] = key_sum_[h * hd + i] / static_cast<double>(n_keys_[h]);
+  }
+  return m;
+}
+
 void LshAttention::hash_new_keys(const AttentionCall& call) {
   const auto h = static_cast<size_t>(call.kv_head);
   lsh::Hasher& hasher = *hashers_[h];
@@ -73,7 +98,18 @@ void LshAttention::hash_new_keys(const AttentionCall& call) {
     }
     std::span<uint32_t> out(key_ids_[h].data() + static_cast<size_t>(j) * nr, nr);
     const auto row = call.kv.keys.row(static_cast<Eigen::Index>(s));
-    std::span<const float> x(row.data(), static_cast<size_t>(call.head_dim));
+    const auto hd = static_cast<size_t>(call.head_dim);
+    std::span<const float> x(row.data(), hd);
+    for (size_t i = 0; i < hd; ++i) {
+      key_sum_[h * hd + i] += row(static_cast<Eigen::Index>(i));
+    }
+    n_keys_[h] += 1;
+    if (!offset_.empty()) {
+      for (size_t i = 0; i < hd; ++i) {
+        centred_[i] = row(static_cast<Eigen::Index>(i)) - offset_[h * hd + i];
+      }
+      x = centred_;
+    }
     if (hasher.uses_noise()) {
       core::Rng noise = base.child("pos", static_cast<uint64_t>(j));
       hasher.hash(x, &noise, out);
@@ -171,6 +207,7 @@ void LshAttention::write_stats(io::ResultFile& file, const std::string& group) c
   file.set_attr(group, "n_rounds", static_cast<int64_t>(p_.n_rounds));
   file.set_attr(group, "n_window", static_cast<int64_t>(p_.n_window));
   file.set_attr(group, "n_sink", static_cast<int64_t>(p_.n_sink));
+  file.set_attr(group, "key_centred", static_cast<int64_t>(offset_.empty() ? 0 : 1));
   file.set_attr(group, "n_sparsity_skip_pos", static_cast<int64_t>(p_.n_sparsity_skip_pos));
   file.set_attr(group, "planes", plane_type_);
 }

@@ -3,7 +3,7 @@
 // gaussian | quantized | memristive); it hashes every key once, when its position first appears in the cache,
 // and every query of the kv head's query heads (GQA: the group shares the kv head's planes). Selection and
 // softmax are lsh_core.h's. Config ([arch.attention], type = "lsh"): n_bits (0..16), n_rounds (>= 1),
-// n_window (>= 0), n_sink (>= 0), n_sparsity_skip_pos, and the [planes] table.
+// n_window (>= 0), n_sink (>= 0), n_sparsity_skip_pos, key_offset (lsh_core.h), and the [planes] table.
 //
 // Statistics per layer and query head, written by write_stats(): attended fraction |S_p| / (p + 1) averaged
 // over all queries and over queries at positions p >= n_sparsity_skip_pos, per position, and attended/visible
@@ -33,6 +33,8 @@ class LshAttention final : public Attention {
   [[nodiscard]] std::span<const uint32_t> key_ids(int kv_head) const;
   // Mean attended fraction of query head h over positions >= n_sparsity_skip_pos (NaN if none).
   [[nodiscard]] double attended_frac_beyond(int head) const;
+  // Mean of the (uncentred) keys hashed by kv head h since construction: (head_dim); for calibrating key_offset.
+  [[nodiscard]] std::vector<double> key_mean(int kv_head) const;
   // Mean attended fraction of query head h over all positions (NaN if none).
   [[nodiscard]] double attended_frac(int head) const;
   // (query head, key) pairs attended by query head h since construction.
@@ -49,6 +51,10 @@ class LshAttention final : public Attention {
   std::vector<std::vector<uint32_t>> key_ids_;         // per kv head: (max_seq_len, n_rounds)
   std::vector<int64_t> n_hashed_;                      // per kv head: positions 0..n_hashed-1 hashed
   std::vector<uint32_t> q_ids_;                        // (n_new, n_rounds) scratch
+  std::vector<float> offset_;                          // (n_kv_heads, head_dim) this layer's key offset, or empty
+  std::vector<float> centred_;                         // (head_dim) scratch
+  std::vector<double> key_sum_;                        // (n_kv_heads, head_dim) sum of hashed keys
+  std::vector<int64_t> n_keys_;                        // (n_kv_heads) keys hashed
   std::vector<int64_t> n_att_, n_vis_;                 // (n_new) scratch
   Mat scores_;
   // Statistics, per query head (n_heads) and per position (n_heads, max_seq_len).

@@ -17,6 +17,7 @@ LshParams LshParams::from_config(core::Section& s) {
   p.n_sink = static_cast<int>(s.get_int("n_sink", p.n_sink, core::Range::closed(0, 1e9)));
   p.n_sparsity_skip_pos =
       static_cast<int>(s.get_int("n_sparsity_skip_pos", p.n_sparsity_skip_pos, core::Range::closed(0, 1e9)));
+  p.key_offset = s.get_double_array("key_offset", {});
   p.validate(s);
   return p;
 }

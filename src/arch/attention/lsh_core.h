@@ -31,7 +31,12 @@ struct LshParams {
   int n_window = 0;              // always attend the n_window most recent keys (incl. itself); 0 = none
   int n_sink = 0;                // always attend the first n_sink positions (the BOS "attention sink"); 0 = none
   int n_sparsity_skip_pos = 64;  // the "beyond" sparsity statistic averages positions p >= this
-  // Reads n_bits, n_rounds, n_window, n_sink, n_sparsity_skip_pos from `s` and validates (ConfigError).
+  // Key centring: offset μ subtracted from every key before hashing (queries are hashed as they are), flat
+  // (n_layers, n_kv_heads, head_dim); empty = none. Softmax over keys is invariant to a common key offset
+  // (q·μ is the same for every key), so hashing k − μ targets what decides the attention weights; on the array
+  // it is a bias column holding −W·μ (Cai et al.'s bias input). Typically μ = mean key from calibration text.
+  std::vector<double> key_offset;
+  // Reads n_bits, n_rounds, n_window, n_sink, n_sparsity_skip_pos, key_offset from `s` and validates (ConfigError).
   static LshParams from_config(core::Section& s);
   void validate(const core::Section& s) const;
 };

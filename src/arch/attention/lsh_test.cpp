@@ -290,3 +290,39 @@ TEST_CASE("quantized planes are the gaussian draws on a few uniform levels", "[a
   CHECK(q.quantize(1.2f) == 1.5f);
   CHECK(q.quantize(5.0f) == 1.5f);
 }
+
+TEST_CASE("lsh key_offset hashes k - mu and is validated", "[arch][lsh]") {
+  const Seq s;
+  // Offset for the single layer: (n_kv_heads, head_dim) values.
+  std::string arr = "[";
+  for (int i = 0; i < k_kv_heads * k_hd; ++i) {
+    arr += fmt::format("{}{}", i ? ", " : "", 0.1 * (i % 5) - 0.2);
+  }
+  arr += "]";
+  auto with_offset = [](const std::string& values) {
+    std::string c = lsh_cfg(4, 2);
+    return c.insert(c.find("[attention.planes]"), "key_offset = " + values + "\n");
+  };
+  auto a = make(with_offset(arr), 5);
+  run(*a, s, k_seq);
+  auto src = lsh::GaussianPlanes(5, {k_hd, 4, 2});
+  for (int h = 0; h < k_kv_heads; ++h) {
+    auto hasher = src.make_hasher(0, h);
+    const auto ids = dynamic_cast<LshAttention&>(*a).key_ids(h);
+    for (int p = 0; p < k_seq; ++p) {
+      std::vector<float> x(k_hd);
+      for (int i = 0; i < k_hd; ++i) {
+        x[i] = s.k(p, h * k_hd + i) - static_cast<float>(0.1 * ((h * k_hd + i) % 5) - 0.2);
+      }
+      std::vector<uint32_t> want(2);
+      hasher->hash(x, nullptr, want);
+      CHECK(ids[static_cast<size_t>(p * 2)] == want[0]);
+      CHECK(ids[static_cast<size_t>(p * 2 + 1)] == want[1]);
+    }
+    // The calibration statistic is the plain mean of the keys.
+    const auto m = dynamic_cast<LshAttention&>(*a).key_mean(h);
+    CHECK(m[0] == Approx(s.k.col(h * k_hd).cast<double>().mean()).epsilon(1e-12));
+  }
+  CHECK_THAT(error_of([&] { make(with_offset("[1.0, 2.0]")); }),
+             Catch::Contains("attention.key_offset") && Catch::Contains("has 2 values"));
+}
