@@ -185,3 +185,34 @@ TEST_CASE("read polynomial fit and device card round trip", "[calibration][card]
         Approx(1e-6 * (1 + 1.0 + 3 * 0.15 + 0.5 * 0.25 * 0.15 - 0.2 * 0.125)).epsilon(1e-9));
   fs::remove(path);
 }
+
+TEST_CASE("committed default cards load and build their models", "[calibration][card]") {
+  // Paths are stable: the array (src/xbar) and LSH (src/arch) layers load the TiOx card by this path.
+  {
+    const auto card = pimtx::calibration::load_device_card("data/devices/tiox_passive.h5");
+    CHECK(card.model == "metal_oxide");
+    CHECK(card.source == "spice");
+    CHECK(card.failed_points.empty());
+    CHECK(card.netlist_sha256.size() == card.netlist_names.size());
+    auto cfg = pimtx::core::Config::from_string(card.to_toml());
+    auto sec = cfg.root();
+    const auto p = pimtx::devices::MetalOxideParams::from_config(sec);
+    const pimtx::devices::MetalOxide m(p);
+    // The calibrated mean law gives A1 close to G0 (the source law's defining property, within 3 % at 100 µS).
+    CHECK(m.iv_coefficients(1e-4)[0] == Approx(1e-4).epsilon(0.03));
+  }
+  {
+    const auto card = pimtx::calibration::load_device_card("data/devices/si_3t_gaincell.h5");
+    CHECK(card.model == "gain_cell");
+    auto cfg = pimtx::core::Config::from_string(card.to_toml());
+    auto sec = cfg.root();
+    const pimtx::devices::GainCell g(pimtx::devices::GainCellParams::from_config(sec));
+    auto c = g.make_instance(nullptr);
+    g.write(c, 0.8, nullptr);
+    const double i = g.read_current_a(c, 0.9);
+    // SPICE (devices.md 3.3 table, RWL 0.9 V): I_read(0.8 V) = 3.2e-5 A; the card is from our own transients.
+    CHECK(i == Approx(3.2e-5).epsilon(0.1));
+    g.hold(c, g.params().retention == "exponential" ? g.params().tau_ret_s : 0.0);
+    CHECK(c.v_store_v == Approx(0.8 * std::exp(-1.0)).epsilon(1e-9));
+  }
+}

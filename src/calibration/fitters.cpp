@@ -185,3 +185,86 @@ ReadFit fit_read_polynomial(const std::vector<double>& vs, const std::vector<dou
 }
 
 }  // namespace pimtx::calibration
+
+namespace pimtx::calibration {
+
+IvPopulationFit fit_metal_oxide_iv_population(const std::vector<double>& g0_s, const std::vector<double>& v_v,
+                                              const std::vector<std::optional<std::vector<double>>>& i_a,
+                                              size_t n_devices, const devices::MetalOxideParams& base) {
+  IvPopulationFit out;
+  const double tc = base.temperature_k - 273.15;  // °C, as in metal_oxide.h
+  std::vector<double> g, m1, m3, s1, s3;
+  for (size_t gi = 0; gi < g0_s.size(); ++gi) {
+    std::vector<double> a1, a3;
+    for (size_t k = 0; k < n_devices; ++k) {
+      const auto& cur = i_a[gi * n_devices + k];
+      if (!cur) {
+        continue;
+      }
+      std::vector<double> design;
+      for (double v : v_v) {
+        design.insert(design.end(), {v, v * v * v});
+      }
+      const auto f = fit_linear(design, 2, *cur, {}, fmt::format("metal_oxide I-V of device {} at G0 = {} S", k, g0_s[gi]));
+      a1.push_back(f.params[0]);
+      a3.push_back(f.params[1]);
+    }
+    if (a1.size() < 3) {
+      continue;  // the sweep failed (reported by the caller)
+    }
+    out.n_devices_used += a1.size();
+    g.push_back(g0_s[gi]);
+    m1.push_back(mean(a1));
+    m3.push_back(mean(a3));
+    // One ξ drives both terms, so σ_A1 and σ_A3 carry the sign of their correlation: σ_A1 is taken >= 0
+    // (the sign of ξ is arbitrary) and σ_A3 gets the sign of cov(A1, A3).
+    double cov = 0;
+    const double ma1 = mean(a1);
+    const double ma3 = mean(a3);
+    for (size_t k = 0; k < a1.size(); ++k) {
+      cov += (a1[k] - ma1) * (a3[k] - ma3);
+    }
+    s1.push_back(stddev(a1));
+    s3.push_back(cov < 0 ? -stddev(a3) : stddev(a3));
+  }
+  if (g.size() < 4) {
+    throw CalibrationError(fmt::format("metal_oxide I-V population fit: need >= 4 conductances with data, got {}", g.size()));
+  }
+  std::vector<double> d1, y1, d3, y3, ds1, ys1, ds3, ys3;
+  for (size_t k = 0; k < g.size(); ++k) {
+    const double x = g[k];
+    d1.insert(d1.end(), {1.0, x});  // A1 − a2·T = a0 + a1·G0
+    y1.push_back(m1[k] - base.a1_law_si[2] * tc);
+    d3.insert(d3.end(), {x, x * x, 1.0});  // A3 = b0·G0 + b1·G0² + c, c = b2·T^e
+    y3.push_back(m3[k]);
+    ds1.insert(ds1.end(), {1.0, x, x * x});  // σ_A1 − p2·T = p0 + p1·G0 + p3·G0²
+    ys1.push_back(s1[k] - base.sigma_a1_law_si[2] * tc);
+    ds3.insert(ds3.end(), {1.0, x, x * x});  // σ_A3 − q2·T − q4·G0·T = q0 + q1·G0 + q3·G0²
+    ys3.push_back(s3[k] - base.sigma_a3_law_si[2] * tc - base.sigma_a3_law_si[4] * x * tc);
+  }
+  out.a1_fit = fit_linear(d1, 2, y1, {}, "metal_oxide mean A1(G0) law");
+  out.a3_fit = fit_linear(d3, 3, y3, {}, "metal_oxide mean A3(G0) law");
+  out.sigma_a1_fit = fit_linear(ds1, 3, ys1, {}, "metal_oxide sigma_A1(G0) law");
+  out.sigma_a3_fit = fit_linear(ds3, 3, ys3, {}, "metal_oxide sigma_A3(G0) law");
+  const double te = std::pow(tc, base.a3_law_si[3]);
+  out.a1_law_si = {out.a1_fit.params[0], out.a1_fit.params[1], base.a1_law_si[2]};
+  out.a3_law_si = {out.a3_fit.params[0], out.a3_fit.params[1], out.a3_fit.params[2] / te, base.a3_law_si[3]};
+  out.sigma_a1_law_si = {out.sigma_a1_fit.params[0], out.sigma_a1_fit.params[1], base.sigma_a1_law_si[2],
+                         out.sigma_a1_fit.params[2]};
+  out.sigma_a3_law_si = {out.sigma_a3_fit.params[0], out.sigma_a3_fit.params[1], base.sigma_a3_law_si[2],
+                         out.sigma_a3_fit.params[2], base.sigma_a3_law_si[4]};
+  devices::MetalOxideParams p = base;
+  p.a1_law_si = out.a1_law_si;
+  p.a3_law_si = out.a3_law_si;
+  p.sigma_a1_law_si = out.sigma_a1_law_si;
+  p.sigma_a3_law_si = out.sigma_a3_law_si;
+  const devices::MetalOxide m(p);
+  for (size_t k = 0; k < g.size(); ++k) {
+    const auto c = m.iv_coefficients(g[k]);
+    out.max_rel_mean_error = std::max({out.max_rel_mean_error, std::fabs(c[0] / m1[k] - 1), std::fabs(c[1] / m3[k] - 1),
+                                       std::fabs(c[2] / s1[k] - 1), std::fabs(c[3] / s3[k] - 1)});
+  }
+  return out;
+}
+
+}  // namespace pimtx::calibration

@@ -15,6 +15,7 @@
 //    (relative error), as in Leroux et al. Eq. 4 (devices.md §3.4).
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "calibration/card.h"
@@ -57,5 +58,27 @@ ReadFit fit_read_polynomial(const std::vector<double>& v_store_v, const std::vec
                             const std::vector<double>& i_read_a, int degree, double v_store_offset_v);
 
 FitQuality quality_of(const FitResult& f);
+
+}  // namespace pimtx::calibration
+
+namespace pimtx::calibration {
+
+// Metal-oxide I–V population (SPICE Monte Carlo over the d2d draw ξ): per device I = A1·V + A3·V³, then per G0
+// the mean and standard deviation of A1, A3 across devices, then the four laws of metal_oxide.h across G0 at
+// the one calibration temperature. Because T is fixed, each law's T term is merged into a fitted constant:
+// a0 (A1), b2 (A3, the T^e term is a constant), p0 (σ_A1), q0 (σ_A3); a2, e, p2, q2 and q4 keep `base`.
+// i_a: (n_g0 × n_devices) row-major, nullopt = failed (skipped). iv_d2d_scale_rel of the result is 1.
+struct IvPopulationFit {
+  std::array<double, 3> a1_law_si{};
+  std::array<double, 4> a3_law_si{};
+  std::array<double, 4> sigma_a1_law_si{};
+  std::array<double, 5> sigma_a3_law_si{};
+  FitResult a1_fit, a3_fit, sigma_a1_fit, sigma_a3_fit;
+  double max_rel_mean_error = 0;  // card's mean A1, A3 against the SPICE population means
+  size_t n_devices_used = 0;
+};
+IvPopulationFit fit_metal_oxide_iv_population(const std::vector<double>& g0_s, const std::vector<double>& v_v,
+                                              const std::vector<std::optional<std::vector<double>>>& i_a,
+                                              size_t n_devices, const devices::MetalOxideParams& base);
 
 }  // namespace pimtx::calibration

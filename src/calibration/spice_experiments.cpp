@@ -309,7 +309,7 @@ ReadData run_gaincell_read(spice::WorkerPool& pool, const GainCellSpiceOptions& 
     s.v_read_v = {vr};
     spice::Job job;
     job.netlist = circuits::gaincell_lines(s);
-    job.commands = {fmt::format("tran 0.1n {} 0 0.2n", circuits::num(circuits::total_duration_s(s)))};
+    job.commands = {fmt::format("tran 0.1n {} 0 0.5n", circuits::num(circuits::total_duration_s(s)))};
     job.save = {"time"};
     for (size_t c = 0; c < v_write_v.size(); ++c) {
       job.save.push_back(circuits::storage_vector(0, c));
