@@ -8,8 +8,8 @@
 //                  I_leak = i0·exp(σ·ξ)·exp((v_wwl_hold − V_hold − v_t + η·(V − V_hold))/(n·kT/q))
 //                          ·(1 − exp(−(V − V_hold)/(kT/q))),  integrated with Boost.Odeint (rosenbrock4).
 //                  The DIBL term makes the decay accelerate as in the BSIM4 transient of §3.3.
-// Read: I_read = Σ_{i+j ≤ degree} c_ij·(V_SN − v_store_offset_v)^i·V_read^j, V_read = read bit-line voltage
-//   (RWL at its fixed read level); coefficients fitted to SPICE by `pimtx calibrate` (src/calibration), valid
+// Read: I_read = Σ_{i+j ≤ degree} c_ij·(V_SN − v_store_offset_v)^i·V_read^j, V_read = read word-line (RWL)
+//   level of the 3T cell, RBL at its fixed level (0.45 V in the SPICE calibration); coefficients fitted to SPICE by `pimtx calibrate` (src/calibration), valid
 //   only inside [v_store_min_v, v_store_max_v] × [v_read_min_v, v_read_max_v]; outside it throws.
 // Default numbers: tau_ret_s = 1.39e-4 s from the BSIM4-default 3T cell of §3.3 (half-life 96 µs → τ =
 // 96 µs / ln 2); C_SN = 1 fF; no default read polynomial (it must come from a calibration card).
