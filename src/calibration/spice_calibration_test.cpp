@@ -197,3 +197,17 @@ TEST_CASE("(d) gain-cell card: retention and read polynomial fitted from SPICE 3
   CHECK(n_chk >= 12);
   CHECK(worst <= 0.02);  // acceptance: 2 % over the validity range
 }
+
+TEST_CASE("a failed SPICE point is reported with ngspice's message and excluded, the others still run", "[spice]") {
+  spice::Job good{{"* good", "V1 a 0 DC 1", "R1 a 0 1k"}, {"op"}, {"v(a)"}};
+  spice::Job bad{{"* bad", "V1 a 0 DC 1", "X1 a 0 no_such_subckt"}, {"op"}, {"v(a)"}};
+  const auto r = run_points(pool(), {{"good point", good}, {"bad point", bad}, {"good again", good}}, "test");
+  REQUIRE(r.failed.size() == 1);
+  CHECK(r.failed[0].rfind("bad point: ", 0) == 0);
+  CHECK(r.failed[0].size() > std::string("bad point: ").size());  // carries ngspice's message
+  CHECK(r.results[0].has_value());
+  CHECK_FALSE(r.results[1].has_value());
+  CHECK(r.results[2]->scalar("v(a)") == 1.0);
+  CHECK(r.netlist_sha256.size() == 2);  // two distinct netlists
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-2
+}
