@@ -92,7 +92,7 @@ MappedTile map_weights(const Eigen::MatrixXd& w, const MappingParams& p, const P
         g = g_min;
         ++t.n_stuck;
       }
-      d2d = d2d0.child("read_law");
+      d2d = d2d0;  // the same device (same d2d draws) as program() saw
       const auto law = model.read_law(g, d2d);
       t.cells.a1_s(i, j) = law[0];
       a3(i, j) = law[1];

@@ -100,6 +100,38 @@ Eigen::MatrixXd add_read_noise(const Eigen::MatrixXd& currents_a, const CellArra
   return out;
 }
 
+CellReadNoise::CellReadNoise(std::shared_ptr<const devices::ReadNoise> unit, Eigen::Index rows, Eigen::Index cols,
+                             double t_read_s)
+    : unit_(std::move(unit)), states_(static_cast<size_t>(rows * cols)), cols_(cols), t_read_s_(t_read_s) {
+  if (!unit_) {
+    throw ConfigError("read noise: no unit");
+  }
+  if (!(t_read_s > 0.0)) {
+    throw ConfigError(fmt::format("read noise: t_read_s must be > 0, got {}", t_read_s));
+  }
+}
+
+Eigen::MatrixXd CellReadNoise::apply(const Eigen::MatrixXd& currents_a, const CellArray& cells, const Drive& drive,
+                                     core::Rng& rng) {
+  if (cells.rows() * cells.cols() != static_cast<Eigen::Index>(states_.size()) || cells.cols() != cols_) {
+    throw NumericError("read noise: built for another array shape");
+  }
+  Eigen::MatrixXd out = currents_a;
+  const bool nl = cells.nonlinear();
+  for (Eigen::Index k = 0; k < out.cols(); ++k) {
+    const double t = t_now_s_ + static_cast<double>(k) * t_read_s_;
+    for (Eigen::Index i = 0; i < cells.rows(); ++i) {
+      for (Eigen::Index j = 0; j < cells.cols(); ++j) {
+        const double v = drive.word_v(i, k) - drive.bit_voltage(j, k);
+        const double c = cells.a1_s(i, j) * v + (nl ? cells.a3_s_per_v2(i, j) * v * v * v : 0.0);
+        out(j, k) += unit_->apply(c, v, t, states_[static_cast<size_t>(i * cols_ + j)], rng) - c;
+      }
+    }
+  }
+  t_now_s_ += static_cast<double>(out.cols()) * t_read_s_;
+  return out;
+}
+
 UniformAdcParams UniformAdcParams::from_config(core::Section& s) {
   UniformAdcParams p;
   p.n_bits = s.get_int("n_bits", p.n_bits, core::Range::closed(2, 24));

@@ -16,9 +16,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "core/rng.h"
+#include "devices/read_noise.h"
 #include "xbar/array.h"
 
 namespace pimtx::xbar {
@@ -60,6 +62,28 @@ struct TiaParams {
 // j gets N(0, sigma_rel² · sum_i (a1_ij · V_ij)²) with V_ij ≈ V_i − Vbit_j (first order in the noise).
 Eigen::MatrixXd add_read_noise(const Eigen::MatrixXd& currents_a, const CellArray& cells, const Drive& drive,
                                double sigma_rel, core::Rng& rng);
+
+// Per-cell read noise from a devices::ReadNoise unit (read_noise.h: "none", "white_rtn" — white relative,
+// thermal, random telegraph with per-device state), config slot `[...read_noise] type = ...`. Each cell's
+// noise-free current I_ij = a1·V + a3·V³ at V = V_i − Vbit_j (driver voltages: the noise amplitude is taken
+// to first order in IR drop, as in add_read_noise) goes through ReadNoise::apply(); the difference joins its
+// bit line. Vector k of a batch is read at t_now + k·t_read_s (RTN dwell times are in seconds); the clock
+// advances by n_vec·t_read_s per call. Mutates only the per-cell RTN states and the clock; draws from `rng`.
+class CellReadNoise {
+ public:
+  CellReadNoise(std::shared_ptr<const devices::ReadNoise> unit, Eigen::Index rows, Eigen::Index cols, double t_read_s);
+  // currents_a: (cols, n_vec) -> (cols, n_vec).
+  Eigen::MatrixXd apply(const Eigen::MatrixXd& currents_a, const CellArray& cells, const Drive& drive,
+                        core::Rng& rng);
+  [[nodiscard]] const devices::ReadNoise& unit() const { return *unit_; }
+
+ private:
+  std::shared_ptr<const devices::ReadNoise> unit_;
+  std::vector<devices::ReadNoiseState> states_;  // (rows·cols), row-major
+  Eigen::Index cols_;
+  double t_read_s_;
+  double t_now_s_ = 0.0;
+};
 
 class Adc {
  public:

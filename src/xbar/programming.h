@@ -10,8 +10,9 @@
 //   "gaussian"  target·(1 + g_d2d_sigma_rel·ξ) + g_c2c_sigma_rel·(g_max − g_min)·N(0,1) per event, clamped;
 //               random pulses: n_pulses SET pulses from g_min, each ΔG = dg_pulse_rel·(g_max − g_min)·
 //               (1 + pulse_d2d_sigma_rel·ζ)·U(0, 2), a stand-in for a pulse law with device spread.
-// Not yet written: an adapter unit over devices::MemristorModel (metal_oxide pulse law, A1/A3 read law with
-// d2d) — it implements this interface with program_pulse() / current_a().
+//   "device"    cells are devices::MemristorModel instances (metal_oxide pulse law, A1/A3 read law with the
+//               instance's d2d), from a device card or the model's own parameters: device_programming.h.
+// read_law() receives a fresh copy of the same d2d stream as program(), so both see one device.
 #pragma once
 
 #include <array>

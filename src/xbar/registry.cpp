@@ -1,5 +1,7 @@
 #include "xbar/registry.h"
 
+#include "xbar/device_programming.h"
+
 namespace pimtx::xbar {
 
 const ProgrammingRegistry& programming_registry() {
@@ -14,6 +16,7 @@ const ProgrammingRegistry& programming_registry() {
     r.add("gaussian", [](core::Section& s) {
       return std::make_unique<GaussianProgramming>(GaussianProgrammingParams::from_config(s));
     });
+    r.add("device", [](core::Section& s) { return make_device_programming(s); });
     return r;
   }();
   return reg;

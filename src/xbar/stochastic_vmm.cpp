@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/errors.h"
+#include "devices/registry.h"
 
 namespace pimtx::xbar {
 
@@ -16,6 +17,9 @@ void StochasticVmmParams::validate() const {
                                   planes));
   }
   parasitics.validate("xbar.hash");
+  if (!(t_read_s > 0.0)) {
+    throw ConfigError(fmt::format("stochastic VMM: t_read_s must be > 0, got {}", t_read_s));
+  }
 }
 
 StochasticVmmParams StochasticVmmParams::from_config(core::Section& s) {
@@ -34,6 +38,12 @@ StochasticVmmParams StochasticVmmParams::from_config(core::Section& s) {
       s.get_double("comparator_offset_sigma_a", p.comparator_offset_sigma_a, core::Range::non_negative());
   p.comparator_noise_sigma_a =
       s.get_double("comparator_noise_sigma_a", p.comparator_noise_sigma_a, core::Range::non_negative());
+  auto rn = s.section("read_noise");
+  p.t_read_s = rn.get_double("t_read_s", p.t_read_s, core::Range::positive());
+  std::shared_ptr<const devices::ReadNoise> unit = devices::read_noise_registry().create(rn, "none");
+  if (unit->type() != "none") {
+    p.read_noise = std::move(unit);
+  }
   return p;
 }
 
@@ -51,6 +61,9 @@ StochasticVmm::StochasticVmm(StochasticVmmParams p, std::shared_ptr<const Progra
     offset_a_(k) = p_.comparator_offset_sigma_a * off.normal();
   }
   program();
+  if (p_.read_noise) {
+    read_noise_.emplace(p_.read_noise, p_.n_inputs, 2 * p_.n_bits, p_.t_read_s);
+  }
 }
 
 void StochasticVmm::program() {
@@ -59,25 +72,34 @@ void StochasticVmm::program() {
   const double g_lo = model_->g_min_s(), g_hi = model_->g_max_s(), g_mid = 0.5 * (g_lo + g_hi);
   core::Rng planes(seed_, "xbar.hash.planes", instance_);  // d2d: plane values fixed per instance
   core::Rng c2c = core::Rng(seed_, "xbar.hash.program", instance_).child("cycle", static_cast<uint64_t>(cycle_));
+  const std::string d2d_stream = fmt::format("xbar.hash.d2d{}", instance_);
+  cells_.a1_s.resize(R, C);
+  Eigen::MatrixXd a3(R, C);
+  bool nonlinear = false;
   for (Eigen::Index i = 0; i < R; ++i) {
     for (Eigen::Index k = 0; k < p_.n_bits; ++k) {
       const double w = planes.normal();
       for (int side = 0; side < 2; ++side) {
         const Eigen::Index j = 2 * k + side;
         const uint64_t cell = (static_cast<uint64_t>(i) << 32) | static_cast<uint64_t>(j);
-        core::Rng d2d(seed_, fmt::format("xbar.hash.d2d{}", instance_), cell);
+        const core::Rng d2d0(seed_, d2d_stream, cell);
+        core::Rng d2d = d2d0;
         if (p_.planes == "gaussian") {
           const double target = std::clamp(g_mid + (side == 0 ? 0.5 : -0.5) * w * p_.g_spread_s, g_lo, g_hi);
           g_(i, j) = model_->program(g_lo, target, d2d, c2c);
         } else {
           g_(i, j) = model_->random_pulses(static_cast<int>(p_.n_pulses), d2d, c2c);
         }
+        d2d = d2d0;  // the same device for its read law
+        const auto law = model_->read_law(g_(i, j), d2d);
+        cells_.a1_s(i, j) = law[0];
+        a3(i, j) = law[1];
+        nonlinear = nonlinear || law[1] != 0.0;
       }
     }
   }
-  CellArray cells;
-  cells.a1_s = g_;
-  solver_ = std::make_unique<NodalSolver>(cells, p_.parasitics);
+  cells_.a3_s_per_v2 = nonlinear ? a3 : Eigen::MatrixXd();
+  solver_ = std::make_unique<NodalSolver>(cells_, p_.parasitics);
 }
 
 void StochasticVmm::reprogram() {
@@ -86,6 +108,16 @@ void StochasticVmm::reprogram() {
 }
 
 Eigen::MatrixXd StochasticVmm::differential_currents(const Eigen::MatrixXd& x) {
+  const Drive d = scaled_drive(x);
+  const Eigen::MatrixXd i = solver_->solve(d).bit_currents_a;  // (2 n_bits, n_vec)
+  Eigen::MatrixXd diff(p_.n_bits, i.cols());
+  for (Eigen::Index k = 0; k < p_.n_bits; ++k) {
+    diff.row(k) = i.row(2 * k) - i.row(2 * k + 1);
+  }
+  return diff;
+}
+
+Drive StochasticVmm::scaled_drive(const Eigen::MatrixXd& x) const {
   if (x.cols() != p_.n_inputs) {
     throw ConfigError(fmt::format("hash input vectors have length {} but the array has {} inputs", x.cols(),
                                   p_.n_inputs));
@@ -98,18 +130,23 @@ Eigen::MatrixXd StochasticVmm::differential_currents(const Eigen::MatrixXd& x) {
       d.word_v.col(k) *= p_.v_read_v / m;  // a positive scale: the sign of each projection is unchanged
     }
   }
-  const Eigen::MatrixXd i = solver_->solve(d).bit_currents_a;  // (2 n_bits, n_vec)
-  Eigen::MatrixXd diff(p_.n_bits, i.cols());
-  for (Eigen::Index k = 0; k < p_.n_bits; ++k) {
-    diff.row(k) = i.row(2 * k) - i.row(2 * k + 1);
-  }
-  return diff;
+  return d;
 }
 
 std::vector<uint8_t> StochasticVmm::sign_bits(const Eigen::MatrixXd& x) { return sign_bits(x, &noise_); }
 
 std::vector<uint8_t> StochasticVmm::sign_bits(const Eigen::MatrixXd& x, core::Rng* noise) {
-  const Eigen::MatrixXd diff = differential_currents(x);
+  Eigen::MatrixXd diff;
+  if (read_noise_ && noise != nullptr) {
+    const Drive d = scaled_drive(x);
+    const Eigen::MatrixXd i = read_noise_->apply(solver_->solve(d).bit_currents_a, cells_, d, *noise);
+    diff.resize(p_.n_bits, i.cols());
+    for (Eigen::Index k = 0; k < p_.n_bits; ++k) {
+      diff.row(k) = i.row(2 * k) - i.row(2 * k + 1);
+    }
+  } else {
+    diff = differential_currents(x);
+  }
   std::vector<uint8_t> bits(static_cast<size_t>(diff.cols() * diff.rows()));  // (n_vec, n_bits)
   for (Eigen::Index v = 0; v < diff.cols(); ++v) {
     for (Eigen::Index k = 0; k < diff.rows(); ++k) {

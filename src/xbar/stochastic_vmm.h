@@ -10,7 +10,11 @@
 //               programming model (its programming error applies);
 //   "pulses"    stochastic programming: both devices of a pair are reset and receive n_pulses random
 //               programming pulses (ProgrammingModel::random_pulses); G+ − G− is then a symmetric,
-//               zero-mean random plane whose law is set by the device statistics.
+//               zero-mean random plane whose law is set by the device statistics. With the programming
+//               unit "device" (device_programming.h) these are the device model's pulses from its reset
+//               state (metal_oxide: random amplitudes through the per-band pulse law, d2d, c2c).
+// Cells read with the programming model's read law (ProgrammingModel::read_law: metal_oxide devices give
+// A1·V + A3·V³ with their d2d, solved by Newton), so nonlinear devices are in the read path.
 // For sign-random-projection hashing with Gaussian planes, P[bit(x) = bit(y)] = 1 − θ(x, y)/π.
 //
 // Contract: d2d draws (plane values, device programming spread, comparator offsets) depend only on
@@ -22,12 +26,15 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
 #include "core/rng.h"
+#include "devices/read_noise.h"
 #include "xbar/nodal_solver.h"
+#include "xbar/peripherals.h"
 #include "xbar/programming.h"
 
 namespace pimtx::xbar {
@@ -42,6 +49,11 @@ struct StochasticVmmParams {
   Parasitics parasitics{1.0, 1.0, 0.0, 0.0};
   double comparator_offset_sigma_a = 0.0;  // fixed per comparator (d2d)
   double comparator_noise_sigma_a = 0.0;   // per decision (run time)
+  // Per-cell device read noise (devices::read_noise_registry() unit, config sub-table [read_noise] with
+  // `type` and t_read_s); null = none. Applied in sign_bits() when a noise stream is given, never in
+  // differential_currents().
+  std::shared_ptr<const devices::ReadNoise> read_noise;
+  double t_read_s = 1e-6;
   void validate() const;
   static StochasticVmmParams from_config(core::Section& s);
 };
@@ -71,15 +83,20 @@ class StochasticVmm final : public HashPlanes {
   void reprogram();
   [[nodiscard]] int64_t cycle() const { return cycle_; }
   [[nodiscard]] const Eigen::MatrixXd& conductances_s() const { return g_; }  // (n_inputs, 2·n_bits)
+  // The cells as read (a1, and a3 when the read law is nonlinear), (n_inputs, 2·n_bits).
+  [[nodiscard]] const CellArray& cells() const { return cells_; }
 
  private:
   void program();
+  Drive scaled_drive(const Eigen::MatrixXd& x) const;
   StochasticVmmParams p_;
   std::shared_ptr<const ProgrammingModel> model_;
   uint64_t seed_;
   uint64_t instance_;
   int64_t cycle_ = 0;
   Eigen::MatrixXd g_;
+  CellArray cells_;
+  std::optional<CellReadNoise> read_noise_;
   Eigen::VectorXd offset_a_;  // (n_bits)
   std::unique_ptr<NodalSolver> solver_;
   core::Rng noise_;

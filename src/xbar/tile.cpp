@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "devices/registry.h"
 #include "xbar/approx.h"
+#include "xbar/registry.h"
 
 namespace pimtx::xbar {
 
@@ -28,9 +30,16 @@ TileParams TileParams::from_config(core::Section& s) {
   auto tia = s.section("tia");
   p.tia = TiaParams::from_config(tia);
   auto adc = s.section("adc");
-  p.adc_type = adc.get_string("type", "ideal", {"ideal", "uniform"});
-  if (p.adc_type == "uniform") {
-    p.adc = UniformAdcParams::from_config(adc);
+  {
+    core::Rng probe(0, "xbar.adc.probe");  // reads and validates every key now (unknown keys are caught)
+    (void)adc_registry().create(adc, "ideal", 1, &probe);
+  }
+  p.adc = adc;
+  auto rn = s.section("read_noise");
+  p.t_read_s = rn.get_double("t_read_s", p.t_read_s, core::Range::positive());
+  std::shared_ptr<const devices::ReadNoise> unit = devices::read_noise_registry().create(rn, "none");
+  if (unit->type() != "none") {
+    p.read_noise = std::move(unit);
   }
   return p;
 }
@@ -44,11 +53,12 @@ AnalogTile::AnalogTile(const Eigen::MatrixXd& w, const TileParams& p, const Prog
   } else if (p_.solver != "ideal" && p_.solver != "approx") {
     throw ConfigError(fmt::format("solver.mode = '{}': valid names: approx, full, ideal", p_.solver));
   }
-  if (p_.adc_type == "uniform") {
-    core::Rng d2d(seed, "xbar.adc.d2d", tile_index);
-    adc_ = std::make_unique<UniformAdc>(p_.adc, tile_.cells.cols(), d2d);
-  } else {
-    adc_ = std::make_unique<IdealAdc>();
+  core::Rng d2d(seed, "xbar.adc.d2d", tile_index);
+  core::Config no_adc;  // absent table: the registry's default unit
+  core::Section adc_table = p_.adc ? *p_.adc : no_adc.root();
+  adc_ = adc_registry().create(adc_table, "ideal", tile_.cells.cols(), &d2d);
+  if (p_.read_noise) {
+    read_noise_.emplace(p_.read_noise, tile_.cells.rows(), tile_.cells.cols(), p_.t_read_s);
   }
 }
 
@@ -62,6 +72,9 @@ Eigen::MatrixXd AnalogTile::column_volts(const Drive& d, core::Rng& noise) {
     i = line_relaxation_currents(tile_.cells, p_.parasitics, d, static_cast<int>(p_.approx_sweeps));
   }
   i = add_read_noise(i, tile_.cells, d, p_.read_noise_sigma_rel, noise);
+  if (read_noise_) {
+    i = read_noise_->apply(i, tile_.cells, d, noise);
+  }
   Eigen::MatrixXd v = i * p_.tia.r_tia_ohm;
   if (p_.tia.v_sat_v > 0.0) {
     v = v.cwiseMax(-p_.tia.v_sat_v).cwiseMin(p_.tia.v_sat_v);

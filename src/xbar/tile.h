@@ -2,7 +2,7 @@
 //
 // Contract: AnalogTile programs its weight block once at construction (d2d fixed per instance) and then
 // computes y ≈ Wᵀx for batches: DAC (with bit slices) -> array (solver "full" = NodalSolver, "ideal",
-// or "approx" = line relaxation) -> column read noise -> TIA -> ADC -> differential/offset decode ->
+// or "approx" = line relaxation) -> read noise (relative Gaussian and/or the device unit) -> TIA -> ADC -> differential/offset decode ->
 // slice recombination, in input·weight units. mvm() mutates only the tile's cached factorisation and draws
 // run-time noise from the Rng passed in. calibrate() sets ADC ranges from a representative batch.
 // TiledMvm cuts W (n_in, n_out) into tiles of at most tile_rows × tile_cols weights (tile index
@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,10 +28,14 @@ struct TileParams {
   MappingParams mapping;
   DacParams dac;
   TiaParams tia;
-  double read_noise_sigma_rel = 0.0;  // per cell and read operation
-  std::string adc_type = "ideal";
-  UniformAdcParams adc;
-  // Reads [solver], [array] (resistances), [mapping], [dac], [tia], [adc] sub-tables of s.
+  double read_noise_sigma_rel = 0.0;  // per cell and read operation (simple relative Gaussian)
+  // Device read-noise unit (devices::read_noise_registry(): "none", "white_rtn"); null = none. Per cell.
+  std::shared_ptr<const devices::ReadNoise> read_noise;
+  double t_read_s = 1e-6;  // time between two reads (vectors) of a tile, for RTN dwell times
+  // The ADC's config table, built per tile through adc_registry() ("ideal", "uniform", ...); absent = ideal.
+  // Programmatic use: p.adc = core::Config::from_string("type = 'uniform'\nn_bits = 6").root().
+  std::optional<core::Section> adc;
+  // Reads [solver], [array] (resistances), [mapping], [dac], [tia], [adc], [read_noise] sub-tables of s.
   static TileParams from_config(core::Section& s);
 };
 
@@ -50,6 +55,7 @@ class AnalogTile {
   Dac dac_;
   std::unique_ptr<NodalSolver> solver_;
   std::unique_ptr<Adc> adc_;
+  std::optional<CellReadNoise> read_noise_;
 };
 
 class TiledMvm {

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/config.h"
 #include "core/errors.h"
 #include "core/rng.h"
 #include "xbar/registry.h"
@@ -67,8 +68,7 @@ TEST_CASE("tiling with partial sums equals one big tile; parasitics and ADC add 
   const double e_wire = rel_err(wired.mvm(x, noise), w.transpose() * x);
   CHECK(e_wire > 1e-4);  // IR drop is visible
   CHECK(e_wire < 0.2);
-  p.adc_type = "uniform";
-  p.adc.n_bits = 6;
+  p.adc = core::Config::from_string("type = \"uniform\"\nn_bits = 6").root();  // through adc_registry()
   TiledMvm adc(w, 16, 8, p, ideal, 9);
   adc.calibrate(x);
   const double e_adc = rel_err(adc.mvm(x, noise), w.transpose() * x);
