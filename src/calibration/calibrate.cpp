@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "calibration/array_check.h"
 #include "calibration/fitters.h"
 #include "calibration/measured_data.h"
 #include "calibration/spice_experiments.h"
@@ -66,6 +69,7 @@ class MetalOxideCalibration final : public Calibration {
       n_devices_ = static_cast<size_t>(cal.get_int("n_devices", 100, core::Range::closed(3, 100000)));
       v_step_v_ = cal.get_double("v_step_v", 0.05, core::Range::closed(1e-3, 0.2));
       workers_ = read_workers(cal);
+      read_array_check(cal.section("array_check"));
     }
   }
   DeviceCard run() override {
@@ -91,7 +95,13 @@ class MetalOxideCalibration final : public Calibration {
       c.derived["n_devices_used"] = static_cast<double>(f.n_devices_used);
       c.strings["pulse_law_source"] =
           "reference: caixunshiren dynamic_params.txt (circuits/metal_oxide.sub models the read I-V only)";
-      put_provenance(c, pop.run);
+      SpiceRun prov = pop.run;
+      if (!array_.sizes.empty()) {
+        const auto reads = run_metal_oxide_array_reads(pool, array_, seed_);
+        merge_runs(prov, reads.run);
+        put_array_check(c, compare_array_reads(devices::MetalOxide(p), reads, array_.sizes));
+      }
+      put_provenance(c, prov);
     }
     core::Progress prog("calibrate metal_oxide", 2, "fit");
     if (!iv_csv_.empty()) {
@@ -136,8 +146,45 @@ class MetalOxideCalibration final : public Calibration {
   }
 
  private:
+  // [calibrate.array_check]: small crossbars of calibrated-range cells read in SPICE vs the card's prediction
+  // (array_check.h). sizes = [] turns it off.
+  void read_array_check(core::Section a) {
+    using core::Range;
+    array_.sizes = a.get_int_array("sizes", array_.sizes, Range::closed(1, 16));
+    array_.n_patterns = static_cast<size_t>(a.get_int("n_patterns", 4, Range::closed(1, 1000)));
+    array_.g0_min_s = a.get_double("g0_min_s", *std::min_element(g0_s_.begin(), g0_s_.end()),
+                                   Range::closed(base_.g_min_s, base_.g_max_s));
+    array_.g0_max_s = a.get_double("g0_max_s", *std::max_element(g0_s_.begin(), g0_s_.end()),
+                                   Range::closed(array_.g0_min_s, base_.g_max_s));
+    array_.v_min_v = a.get_double("v_min_v", 0.05, Range::closed(0, base_.v_read_max_v));
+    array_.v_max_v = a.get_double("v_max_v", base_.v_read_max_v, Range::closed(array_.v_min_v, base_.v_read_max_v));
+    array_.r_wire_row_ohm = a.get_double("r_wire_row_ohm", array_.r_wire_row_ohm, Range::closed(0, 1e4));
+    array_.r_wire_col_ohm = a.get_double("r_wire_col_ohm", array_.r_wire_col_ohm, Range::closed(0, 1e4));
+    array_.r_driver_ohm = a.get_double("r_driver_ohm", array_.r_driver_ohm, Range::closed(0, 1e4));
+    array_.r_sense_ohm = a.get_double("r_sense_ohm", array_.r_sense_ohm, Range::closed(0, 1e4));
+    array_.temp_k = base_.temperature_k;
+  }
+  void put_array_check(DeviceCard& c, const ArrayCheckResult& r) const {
+    auto& a = c.array_check;
+    for (size_t s = 0; s < r.sizes.size(); ++s) {
+      a["n_rows"].push_back(static_cast<double>(r.sizes[s]));
+      a["n_cols"].push_back(static_cast<double>(r.sizes[s]));
+      a["n_patterns_used"].push_back(static_cast<double>(r.n_cases_used[s]));
+      a["max_rel_error"].push_back(r.max_rel_error[s]);
+      a["mean_rel_error"].push_back(r.mean_rel_error[s]);
+    }
+    a["r_wire_row_ohm"] = {array_.r_wire_row_ohm};
+    a["r_wire_col_ohm"] = {array_.r_wire_col_ohm};
+    a["r_driver_ohm"] = {array_.r_driver_ohm};
+    a["r_sense_ohm"] = {array_.r_sense_ohm};
+    a["v_in_range_v"] = {array_.v_min_v, array_.v_max_v};
+    a["g0_range_s"] = {array_.g0_min_s, array_.g0_max_s};
+    c.derived["array_check_max_rel_error"] = r.max_rel_error_all;
+  }
+
   std::string source_;
   devices::MetalOxideParams base_;
+  ArrayCheckOptions array_;
   std::string iv_csv_, pulse_csv_;
   std::vector<double> g0_s_;
   size_t n_devices_ = 0, workers_ = 2;

@@ -115,6 +115,12 @@ void write_device_card(io::ResultFile& out, const DeviceCard& c) {
     out.write_scalar(g + "/max_rel_residual", f.max_rel_residual, "1");
     out.write_scalar(g + "/n_points", f.n_points, "count");
   }
+  if (!c.array_check.empty()) {
+    out.create_group("/device/array_check");
+    for (const auto& [k, v] : c.array_check) {
+      out.write("/device/array_check/" + k, v, {}, units_of_key(k));
+    }
+  }
   const std::string pv = "/device/provenance";
   out.create_group(pv);
   // Empty string lists are not written: io::ResultReader cannot read back a zero-length string dataset.
@@ -175,6 +181,11 @@ DeviceCard load_device_card(const std::filesystem::path& path) {
     f.max_rel_residual = r.read_doubles(g + "/max_rel_residual").at(0);
     f.n_points = r.read_ints(g + "/n_points").at(0);
     c.fits[k] = f;
+  }
+  if (r.exists("/device/array_check")) {
+    for (const auto& k : r.children("/device/array_check")) {
+      c.array_check[k] = r.read_doubles("/device/array_check/" + k);
+    }
   }
   const std::string pv = "/device/provenance";
   if (r.exists(pv)) {

@@ -9,6 +9,9 @@
 //   validity/<name>     [min, max] of the range the card was calibrated on; models throw outside it
 //   derived/<key>       fitted figures that are not model keys (e.g. set_scale_rel), attr std_err
 //   fit/<name>/{r2, rms_residual, max_abs_residual, max_rel_residual, n_points}
+//   array_check/<key>   1-D arrays of the small-array read check vs SPICE (metal_oxide + spice; absent otherwise):
+//                       n_rows, n_cols, n_patterns_used, max_rel_error, mean_rel_error (per array size),
+//                       r_wire_row_ohm, r_wire_col_ohm, r_driver_ohm, r_sense_ohm, v_in_range_v, g0_range_s
 //   provenance/{netlist_sha256 (strings), netlist_names, ngspice_version, seed, config, data_files, failed_points}
 // Keys are the model's config keys (dotted for sub-tables: "read.coef_si", "retention.tau_ret_s"), so
 // to_toml() yields a table the model's from_config() reads directly.
@@ -43,6 +46,7 @@ struct DeviceCard {
   std::map<std::string, std::pair<double, double>> validity;
   std::map<std::string, FitQuality> fits;
   std::map<std::string, double> derived;  // fitted figures that are not model keys (/device/derived/<key>)
+  std::map<std::string, std::vector<double>> array_check;  // /device/array_check/<key> (units from the suffix)
   // Provenance.
   std::vector<std::string> netlist_names, netlist_sha256;
   std::string ngspice_version;
