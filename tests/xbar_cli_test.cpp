@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -83,5 +84,66 @@ TEST_CASE("pimtx xbar: CSV in, currents and error maps out; bad input exits 2 wi
   r = run("xbar " + (d / "e.toml").string() + " -o " + (d / "e.h5").string());
   CHECK(r.first == 2);
   CHECK(r.second.find("r_driver_ohm") != std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST_CASE("pimtx xbar [mvm]: tiled MVM with metal-oxide devices, outputs and error statistics in HDF5",
+          "[xbar][cli]") {
+  const fs::path d = fs::temp_directory_path() / ("pimtx_xbar_mvm_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  write(d / "w.csv", "0.5,-1.0\n0.25,0.75\n-0.5,0.1\n");
+  write(d / "x.csv", "1,0.5,-0.25\n-1,0.2,0.4\n");
+  const std::string cfg = R"(seed = 5
+[mvm]
+weights_csv = "w.csv"
+inputs_csv = "x.csv"
+tile_rows = 2
+tile_cols = 1
+[mvm.programming]
+type = "device"
+[mvm.programming.device]
+update_d2d_scale_rel = 0.0
+[mvm.mapping]
+n_write_verify = 3
+[mvm.array]
+r_wire_row_ohm = 1.0
+r_wire_col_ohm = 1.0
+[mvm.adc]
+type = "uniform"
+n_bits = 8
+)";
+  write(d / "m.toml", cfg);
+  auto r = run("xbar " + (d / "m.toml").string() + " -o " + (d / "m.h5").string());
+  INFO(r.second);
+  REQUIRE(r.first == 0);
+  pimtx::io::ResultReader h5((d / "m.h5").string());
+  CHECK(h5.shape("/xbar/mvm/outputs") == std::vector<size_t>{2, 2});
+  const auto y = h5.read_doubles("/xbar/mvm/outputs");
+  const auto ref = h5.read_doubles("/xbar/mvm/ideal_outputs");
+  // Wᵀx by hand for the first vector: (0.5 + 0.125 + 0.125, -1 + 0.375 - 0.025).
+  CHECK(ref[0] == Approx(0.75));
+  CHECK(ref[1] == Approx(-0.65));
+  // 4 tiles (3 rows in 2-row tiles x 2 columns); metal-oxide read law, I-V d2d, 1-ohm wires and an 8-bit ADC
+  // keep the product within 30 % but not exact.
+  CHECK(h5.read_ints("/xbar/mvm/n_tiles")[0] == 4);
+  const double rel = h5.read_doubles("/xbar/mvm/rel_error")[0];
+  CHECK(rel > 1e-4);
+  CHECK(rel < 0.3);
+  CHECK(std::abs(y[0] - ref[0]) < 0.3);
+  // Same seed, same result file contents.
+  r = run("xbar " + (d / "m.toml").string() + " -o " + (d / "m2.h5").string());
+  REQUIRE(r.first == 0);
+  CHECK(pimtx::io::ResultReader((d / "m2.h5").string()).read_doubles("/xbar/mvm/outputs") == y);
+  // [mvm] with [array] is a usage error; an unknown ADC type lists the valid ones; no file is left.
+  write(d / "bad.toml", cfg + "[array]\nrows = 2\n");
+  r = run("xbar " + (d / "bad.toml").string() + " -o " + (d / "bad.h5").string());
+  CHECK(r.first == 2);
+  CHECK(r.second.find("replaces [array]") != std::string::npos);
+  std::string c2 = cfg;
+  write(d / "bad2.toml", c2.replace(c2.find("\"uniform\""), 9, "\"flash\""));
+  r = run("xbar " + (d / "bad2.toml").string() + " -o " + (d / "bad2.h5").string());
+  CHECK(r.first == 2);
+  CHECK(r.second.find("uniform") != std::string::npos);
+  CHECK(!fs::exists(d / "bad2.h5"));
   fs::remove_all(d);
 }

@@ -10,6 +10,15 @@
 //   [bias]   scheme = "v_half" | "v_third" | "grounded", row, col, v_read_v: one read of cell (row, col) with
 //            unselected lines biased (replaces [input]; bit-line currents include the sneak currents).
 //   [solver] type = "direct" | "pcg", pcg_rel_tol, approx_sweeps, compare (ideal/approx error maps).
+// Mapped / tiled MVM (replaces [array], [input], [bias]): y = Wᵀx through xbar::TiledMvm.
+//   [mvm]    weights_csv (rows = inputs on word lines, cols = outputs) | n_in, n_out (N(0,1), stream
+//            "xbar.cli.weights"); inputs_csv (one input vector per line) | n_vectors (N(0,1), "xbar.cli.mvm_input");
+//            tile_rows, tile_cols (weights per tile), calibrate_adc (ADC range from these inputs first).
+//   [mvm.programming] type = "ideal" | "gaussian" | "device" (device_card = "path" or [mvm.programming.device]);
+//   [mvm.solver] mode = "full" | "ideal" | "approx"; [mvm.array] wire/driver/sense resistances,
+//   read_noise_sigma_rel; [mvm.mapping], [mvm.dac], [mvm.tia], [mvm.adc] (type = "ideal" | "uniform"),
+//   [mvm.read_noise] (type = "none" | "white_rtn"). Output /xbar/mvm: outputs, ideal_outputs (Wᵀx in double),
+//   error, and rel_error (Frobenius), max_abs_error, rms_error, max_rel_error_fullscale; timings.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -21,6 +30,8 @@
 #include "io/csv.h"
 #include "xbar/approx.h"
 #include "xbar/nodal_solver.h"
+#include "xbar/registry.h"
+#include "xbar/tile.h"
 
 namespace pimtx::cli {
 
@@ -150,6 +161,110 @@ XbarJob read_job(core::Config& cfg, uint64_t seed) {
   job.compare = sol.get_bool("compare", true);
   return job;
 }
+Eigen::MatrixXd randn_matrix(Eigen::Index rows, Eigen::Index cols, uint64_t seed, const char* stream) {
+  core::Rng rng(seed, stream);
+  Eigen::MatrixXd m(rows, cols);
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    for (Eigen::Index j = 0; j < cols; ++j) {
+      m(i, j) = rng.normal();
+    }
+  }
+  return m;
+}
+
+struct MvmJob {
+  Eigen::MatrixXd w;  // (n_in, n_out)
+  Eigen::MatrixXd x;  // (n_in, n_vec)
+  int64_t tile_rows = 64, tile_cols = 32;
+  bool calibrate_adc = true;
+  xbar::TileParams tile;
+  std::shared_ptr<const xbar::ProgrammingModel> model;
+};
+
+MvmJob read_mvm_job(core::Config& cfg, uint64_t seed) {
+  for (const char* t : {"array", "input", "bias"}) {
+    if (cfg.section(t).exists()) {
+      cfg.section("mvm").fail("weights_csv", fmt::format("[mvm] replaces [{}]; remove the [{}] table", t, t));
+    }
+  }
+  MvmJob job;
+  auto m = cfg.section("mvm");
+  if (m.has("weights_csv")) {
+    job.w = read_matrix_csv(m, "weights_csv");
+    if (!job.w.allFinite()) {
+      m.fail("weights_csv", "holds a non-finite weight");
+    }
+  } else {
+    const auto n_in = m.require_int("n_in", core::Range::closed(1, 1 << 16));
+    const auto n_out = m.require_int("n_out", core::Range::closed(1, 1 << 16));
+    job.w = randn_matrix(n_in, n_out, seed, "xbar.cli.weights");
+  }
+  if (m.has("inputs_csv")) {
+    const Eigen::MatrixXd x = read_matrix_csv(m, "inputs_csv");  // (n_vec, n_in)
+    if (x.cols() != job.w.rows()) {
+      m.fail("inputs_csv", fmt::format("each line has {} inputs but the weight matrix has {} rows", x.cols(),
+                                       job.w.rows()));
+    }
+    job.x = x.transpose();
+  } else {
+    const auto n = m.get_int("n_vectors", 1, core::Range::closed(1, 1 << 20));
+    job.x = randn_matrix(job.w.rows(), n, seed, "xbar.cli.mvm_input");
+  }
+  job.tile_rows = m.get_int("tile_rows", job.tile_rows, core::Range::closed(1, 4096));
+  job.tile_cols = m.get_int("tile_cols", job.tile_cols, core::Range::closed(1, 4096));
+  job.calibrate_adc = m.get_bool("calibrate_adc", job.calibrate_adc);
+  job.tile = xbar::TileParams::from_config(m);
+  auto prog = m.section("programming");
+  job.model = xbar::programming_registry().create(prog, "ideal");
+  return job;
+}
+
+int run_mvm(core::Config& cfg, uint64_t seed, const std::filesystem::path& out) {
+  MvmJob job = read_mvm_job(cfg, seed);
+  std::string summary;
+  run_job(cfg, seed, out, [&](io::ResultFile& f) {
+    auto t0 = Clock::now();
+    xbar::TiledMvm mvm(job.w, job.tile_rows, job.tile_cols, job.tile, *job.model, seed);
+    const double t_program = since(t0);
+    if (job.calibrate_adc) {
+      mvm.calibrate(job.x);
+    }
+    core::Rng noise(seed, "xbar.cli.mvm_noise");
+    t0 = Clock::now();
+    const Eigen::MatrixXd y = mvm.mvm(job.x, noise);  // (n_out, n_vec)
+    const double t_mvm = since(t0);
+    const Eigen::MatrixXd ref = job.w.transpose() * job.x;
+    const Eigen::MatrixXd err = y - ref;
+    double max_rel_fs = 0.0;
+    for (Eigen::Index k = 0; k < ref.cols(); ++k) {
+      const double fs = ref.col(k).cwiseAbs().maxCoeff();
+      if (fs > 0.0) {
+        max_rel_fs = std::max(max_rel_fs, err.col(k).cwiseAbs().maxCoeff() / fs);
+      }
+    }
+    const double rel = ref.norm() > 0.0 ? err.norm() / ref.norm() : err.norm();
+    const double rms = std::sqrt(err.squaredNorm() / static_cast<double>(err.size()));
+    write_matrix(f, "/xbar/mvm/weights", job.w, "1");
+    write_matrix(f, "/xbar/mvm/inputs", job.x.transpose(), "1");
+    write_matrix(f, "/xbar/mvm/outputs", y.transpose(), "1");
+    write_matrix(f, "/xbar/mvm/ideal_outputs", ref.transpose(), "1");
+    write_matrix(f, "/xbar/mvm/error", err.transpose(), "1");
+    f.write_scalar("/xbar/mvm/rel_error", rel, "1");
+    f.write_scalar("/xbar/mvm/max_abs_error", err.cwiseAbs().maxCoeff(), "1");
+    f.write_scalar("/xbar/mvm/rms_error", rms, "1");
+    f.write_scalar("/xbar/mvm/max_rel_error_fullscale", max_rel_fs, "1");
+    f.write_scalar("/xbar/mvm/n_tiles", static_cast<int64_t>(mvm.n_tiles()), "count");
+    f.write_string("/xbar/mvm/programming", job.model->type());
+    f.write_scalar("/xbar/timing/t_program_s", t_program, "s");
+    f.write_scalar("/xbar/timing/t_mvm_s", t_mvm, "s");
+    summary = fmt::format("xbar mvm {}x{} on {} tile(s) ({}), {} vector(s): relative error {:.3g} (max {:.3g} of "
+                          "full scale); programming {:.3g} s, mvm {:.3g} s",
+                          job.w.rows(), job.w.cols(), mvm.n_tiles(), job.model->type(), job.x.cols(), rel, max_rel_fs,
+                          t_program, t_mvm);
+  });
+  std::cout << summary << "\nwrote " << out.string() << "\n";
+  return 0;
+}
 }  // namespace
 
 void add_xbar_command(CLI::App& app, ActionTable& actions) {
@@ -166,11 +281,14 @@ void add_xbar_command(CLI::App& app, ActionTable& actions) {
   actions[sub] = [o]() {
     core::Config cfg = load_config(o->config, o->common);
     const uint64_t seed = master_seed(cfg);
-    XbarJob job = read_job(cfg, seed);
-    job.drive.check_shape(job.cells.rows(), job.cells.cols());
     const std::filesystem::path out =
         o->out.empty() ? std::filesystem::path("results") / (std::filesystem::path(o->config).stem().string() + ".h5")
                        : std::filesystem::path(o->out);
+    if (cfg.section("mvm").exists()) {
+      return run_mvm(cfg, seed, out);
+    }
+    XbarJob job = read_job(cfg, seed);
+    job.drive.check_shape(job.cells.rows(), job.cells.cols());
     std::string summary;
     run_job(cfg, seed, out, [&](io::ResultFile& f) {
       const auto t0 = Clock::now();
