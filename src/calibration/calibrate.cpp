@@ -58,8 +58,8 @@ class MetalOxideCalibration final : public Calibration {
     auto dev = cal.section("device");
     base_ = devices::MetalOxideParams::from_config(dev);
     if (source_ == "csv") {
-      iv_csv_ = cal.get_path("iv_csv", "", true);
-      pulse_csv_ = cal.get_path("pulse_csv", "", true);
+      iv_csv_ = cal.get_path("iv_csv", "", cal.has("iv_csv"));
+      pulse_csv_ = cal.get_path("pulse_csv", "", cal.has("pulse_csv"));
       if (iv_csv_.empty() && pulse_csv_.empty()) {
         cal.fail("source", "source = \"csv\" needs iv_csv and/or pulse_csv");
       }
@@ -213,8 +213,8 @@ class GainCellCalibration final : public Calibration {
     degree_ = static_cast<int>(cal.get_int("read_degree", 3, core::Range::closed(1, 6)));
     offset_v_ = cal.get_double("read_offset_v", 0.45, core::Range::closed(-2, 2));
     if (source_ == "csv") {
-      retention_csv_ = cal.get_path("retention_csv", "", true);
-      read_csv_ = cal.get_path("read_csv", "", true);
+      retention_csv_ = cal.get_path("retention_csv", "", cal.has("retention_csv"));
+      read_csv_ = cal.get_path("read_csv", "", cal.has("read_csv"));
       if (retention_csv_.empty() && read_csv_.empty()) {
         cal.fail("source", "source = \"csv\" needs retention_csv and/or read_csv");
       }

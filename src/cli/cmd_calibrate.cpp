@@ -37,6 +37,12 @@ void add_calibrate_command(CLI::App& app, ActionTable& actions) {
         std::cout << "fit " << name << ": R^2 = " << q.r2 << ", rms residual = " << q.rms_residual
                   << ", max rel residual = " << q.max_rel_residual << ", n = " << q.n_points << "\n";
       }
+      const auto& a = card.array_check;
+      for (size_t s = 0; a.count("max_rel_error") != 0 && s < a.at("max_rel_error").size(); ++s) {
+        std::cout << "array check " << a.at("n_rows")[s] << "x" << a.at("n_cols")[s] << " vs SPICE ("
+                  << a.at("n_patterns_used")[s] << " input patterns): max rel column-current error "
+                  << a.at("max_rel_error")[s] << ", mean " << a.at("mean_rel_error")[s] << "\n";
+      }
     });
     std::cout << "wrote " << o->out << "\n";
     return 0;
