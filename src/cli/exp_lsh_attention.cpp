@@ -310,7 +310,8 @@ class LshAttentionExperiment final : public Experiment {
     f.write_scalar(g + "/n_tokens", r.n_tokens, "count");
   }
 
-  std::string summary(const RunResult& d, const RunResult& w, const std::vector<double>& nll, const std::vector<double>& frac_b,
+  std::string summary(const RunResult& d, const RunResult& w, const std::vector<double>& nll,
+                      const std::vector<double>& frac_b,
                       const std::vector<arch::lsh::CollisionResult>& coll) const {
     const size_t nb = bits_.size(), nr = rounds_.size(), ns = source_names_.size();
     std::string s = fmt::format("LSH attention on {} tokens, n_window {}, n_sink {}, keys {}: dense NLL {:.4f} nats\n",

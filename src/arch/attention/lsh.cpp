@@ -177,7 +177,8 @@ void LshAttention::forward(AttentionCall& call, OpCounts& counts) {
   // In memory, only attended pairs cost q.k and p.v (head_dim MACs each); hashing costs
   // n_bits * n_rounds * head_dim MACs per query (group of them) and per new key.
   const int64_t n_new_keys = n_new;  // the engine appends n_new keys per call
-  counts.macs += 2 * pairs * hd + static_cast<int64_t>(p_.n_bits) * p_.n_rounds * hd * (n_new * call.group + n_new_keys);
+  const int64_t hash_macs = static_cast<int64_t>(p_.n_bits) * p_.n_rounds * hd * (n_new * call.group + n_new_keys);
+  counts.macs += 2 * pairs * hd + hash_macs;
   counts.kv_entries_read += pairs;
   counts.bytes_read += 4 * (2 * pairs * hd + n_new * call.group * hd);
   counts.bytes_written += 4 * n_new * call.group * hd;

@@ -2,8 +2,8 @@
 // P[bit(x) = bit(y)] = 1 − θ(x, y)/π (Charikar 2002), which holds exactly for Gaussian planes.
 //
 // Contract: for each angle θ, n_pairs random pairs of unit n_dim vectors at exactly that angle (x̂ a random
-// direction, z = cos θ x̂ + sin θ ŷ with ŷ a random direction ⟂ x̂) are hashed by the hashers of slots (layer 0, kv head 0..n_slots-1); every
-// plane (n_rounds × n_bits of each slot) gives one comparison per pair. Vectors come from
+// direction, z = cos θ x̂ + sin θ ŷ with ŷ a random direction ⟂ x̂) are hashed by the hashers of slots
+// (layer 0, kv head 0..n_slots-1); every plane (n_rounds × n_bits of each slot) gives one comparison per pair. Vectors come from
 // core::Rng(seed, "arch.lsh.collision"), run-time hash noise from its child "noise". Pure function of its inputs.
 #pragma once
 

@@ -20,8 +20,9 @@ MemristivePlanesParams MemristivePlanesParams::from_config(core::Section& s, con
   p.g_spread_s = s.get_double("g_spread_s", p.g_spread_s, core::Range::positive());
   p.v_read_v = s.get_double("v_read_v", p.v_read_v, core::Range{0.0, 1.5, false, true});
   p.n_dac_bits = static_cast<int>(s.get_int("n_dac_bits", p.n_dac_bits, core::Range::closed(0, 16)));
-  p.parasitics.r_wire_row_ohm = s.get_double("r_wire_row_ohm", p.parasitics.r_wire_row_ohm, core::Range::non_negative());
-  p.parasitics.r_wire_col_ohm = s.get_double("r_wire_col_ohm", p.parasitics.r_wire_col_ohm, core::Range::non_negative());
+  const core::Range ohm = core::Range::non_negative();
+  p.parasitics.r_wire_row_ohm = s.get_double("r_wire_row_ohm", p.parasitics.r_wire_row_ohm, ohm);
+  p.parasitics.r_wire_col_ohm = s.get_double("r_wire_col_ohm", p.parasitics.r_wire_col_ohm, ohm);
   p.parasitics.r_driver_ohm = s.get_double("r_driver_ohm", p.parasitics.r_driver_ohm, core::Range::non_negative());
   p.parasitics.r_sense_ohm = s.get_double("r_sense_ohm", p.parasitics.r_sense_ohm, core::Range::non_negative());
   p.comparator_offset_sigma_a =
