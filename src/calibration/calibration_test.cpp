@@ -200,6 +200,13 @@ TEST_CASE("committed default cards load and build their models", "[calibration][
     const pimtx::devices::MetalOxide m(p);
     // The calibrated mean law gives A1 close to G0 (the source law's defining property, within 3 % at 100 µS).
     CHECK(m.iv_coefficients(1e-4)[0] == Approx(1e-4).epsilon(0.03));
+    // Small-array check of the card against SPICE (4x4 and 8x8): a column's error is bounded by its cells'
+    // I-V errors, which iv_max_rel_error_of_laws bounds per law (0.7 %); 1 % keeps the card honest.
+    REQUIRE(card.array_check.count("max_rel_error") == 1);
+    CHECK(card.array_check.at("n_rows") == std::vector<double>{4, 8});
+    for (double e : card.array_check.at("max_rel_error")) {
+      CHECK(e < 0.01);
+    }
   }
   {
     const auto card = pimtx::calibration::load_device_card("data/devices/si_3t_gaincell.h5");
