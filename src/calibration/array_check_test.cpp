@@ -32,7 +32,7 @@ circuits::CrossbarSpec random_array(size_t n, uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("crossbar read solve: zero parasitics give sum_i I_cell(V_i); parasitics lower the currents",
+TEST_CASE("crossbar read solve: zero parasitics give sum_i I_cell(V_i), parasitics lower the currents",
           "[calibration][array]") {
   const devices::MetalOxide m{devices::MetalOxideParams{}};
   auto x = random_array(5, 3);
@@ -116,4 +116,32 @@ TEST_CASE("crossbar read solve matches ngspice on metal-oxide arrays with parasi
             << " arrays; ignoring the parasitics would give " << ir_effect << "\n";
   CHECK(worst <= 1e-6);
   CHECK(ir_effect > 1e-3);  // the check is sensitive to the parasitics, so the solve is really exercised
+}
+
+TEST_CASE("array check: a failed SPICE array read is excluded, a size with none left is an error",
+          "[calibration][array]") {
+  const devices::MetalOxide m{devices::MetalOxideParams{}};
+  ArrayReads reads;
+  for (size_t k = 0; k < 2; ++k) {
+    ArrayCase c;
+    c.size_index = 0;
+    c.spec = random_array(3, 10 + k);
+    // Stand-in "SPICE" currents: the model's own prediction, 1 % high in the first case (so its error shows).
+    auto i = predict_metal_oxide_columns(m, c.spec);
+    for (auto& x : i) {
+      x *= k == 0 ? 1.01 : 1.0;
+    }
+    c.i_spice_a = i;
+    reads.cases.push_back(c);
+  }
+  auto r = compare_array_reads(m, reads, {3});
+  CHECK(r.n_cases_used[0] == 2);
+  CHECK(r.max_rel_error[0] == Approx(1 - 1 / 1.01).epsilon(1e-9));
+  CHECK(r.mean_rel_error[0] == Approx(0.5 * (1 - 1 / 1.01)).epsilon(1e-9));
+  reads.cases[0].i_spice_a.reset();  // the 1 %-off read "failed": excluded, not counted
+  r = compare_array_reads(m, reads, {3});
+  CHECK(r.n_cases_used[0] == 1);
+  CHECK(r.max_rel_error[0] < 1e-15);
+  reads.cases[1].i_spice_a.reset();
+  CHECK_THROWS_AS(compare_array_reads(m, reads, {3}), pimtx::CalibrationError);
 }
