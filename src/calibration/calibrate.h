@@ -6,6 +6,9 @@
 //   metal_oxide + csv: iv_csv (g0_s, v_v, i_a) and/or pulse_csv (v_pulse_v, t_pulse_s, g_before_s, g_after_s)
 //   gain_cell   + csv: retention_csv (cell, t_s, v_store_v) and/or read_csv (v_store_v, v_read_v, i_read_a),
 //                      read_degree (3), read_offset_v (0.45)
+//   metal_oxide + spice: g0_s, n_devices, v_step_v, spice_workers; [calibrate.array_check] sizes ([4, 8]; [] = off),
+//                      n_patterns, g0_min_s, g0_max_s, v_min_v, v_max_v, r_wire_row_ohm, r_wire_col_ohm,
+//                      r_driver_ohm, r_sense_ohm (array_check.h; results in the card's /device/array_check)
 //   [calibrate.device]: base parameters of the model (its own keys, e.g. temperature_k), used where the data
 //                      do not determine a parameter.
 // Contract: build() reads every key (so unknown keys are rejected before any work); run() fits and returns
