@@ -25,6 +25,13 @@ std::string toml_quote(const std::string& s) {
 }  // namespace
 
 std::string units_of_key(const std::string& key) {
+  // "_s" is ambiguous by STYLE.md §3: conductances (g_max_s, g0_range_s) are siemens, times (t_pulse_s,
+  // tau_ret_s) seconds. Conductance keys start with "g" in their last component.
+  const auto dot = key.rfind('.');
+  const std::string leaf = dot == std::string::npos ? key : key.substr(dot + 1);
+  if (!leaf.empty() && leaf[0] == 'g' && ends_with(leaf, "_s")) {
+    return "S";
+  }
   static const std::pair<const char*, const char*> table[] = {
       {"_per_s", "1/s"}, {"_ohm", "ohm"}, {"_s", "s"}, {"_v", "V"}, {"_a", "A"}, {"_f", "F"},
       {"_k", "K"},       {"_hz", "Hz"}};

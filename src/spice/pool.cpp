@@ -192,6 +192,11 @@ JobOutcome decode_outcome(const std::string& b) {
 
 // The child's whole life: serve jobs until the parent closes the socket.
 [[noreturn]] void worker_main(int fd) {
+  // ngspice runs BSIM3/4 device evaluation on OpenMP threads (2 by default); with one worker per core
+  // that oversubscribes the machine (measured: 5 gain-cell read transients 15 s through a 2-worker pool vs
+  // 0.06 s with one thread each). Parallelism here comes from the workers, so each uses one OpenMP thread.
+  // libgomp reads this when libngspice is first loaded in the worker.
+  setenv("OMP_NUM_THREADS", "1", 1);
   std::string in;
   while (read_frame(fd, in)) {
     JobOutcome o;
