@@ -47,6 +47,8 @@ namespace {
 struct TileMap {
   Eigen::MatrixXd m;                           // (planes per tile, n_tile_rows): ΔI (A) at v_read_v per word line
   std::unique_ptr<xbar::StochasticVmm> vmm;    // kept only if not linear
+  Eigen::VectorXd di;                          // nonlinear tiles: ΔI of every plane for the current vector
+  bool di_valid = false;
 };
 
 class MemristiveHasher final : public Hasher {
@@ -107,6 +109,9 @@ class MemristiveHasher final : public Hasher {
     double x_scale = 0.0;
     const Eigen::MatrixXd volts = xin.cwiseAbs().maxCoeff() > 0.0 ? dac_.slices(xin, x_scale)[0]
                                                                     : Eigen::MatrixXd::Zero(nd, 1);
+    for (TileMap& t : tiles_) {
+      t.di_valid = false;  // a new vector: nonlinear tiles are solved once, on first use
+    }
     for (int r = 0; r < shape_.n_rounds; ++r) {
       const int cycle = p_.reprogram_per_round ? r : 0;
       uint32_t id = 0;
@@ -169,14 +174,17 @@ class MemristiveHasher final : public Hasher {
     if (!t.vmm) {
       return t.m.row(k).head(len).dot(volts.col(0).segment(r0, len)) / p_.v_read_v;
     }
-    v_pad_.setZero();
-    v_pad_.head(len) = volts.col(0).segment(r0, len);
-    const double m = v_pad_.cwiseAbs().maxCoeff();
-    if (m == 0.0) {
-      return 0.0;
+    if (!t.di_valid) {
+      v_pad_.setZero();
+      v_pad_.head(len) = volts.col(0).segment(r0, len);
+      const double m = v_pad_.cwiseAbs().maxCoeff();
+      // The tile rescales each vector to v_read_v; with several row tiles their relative scale is then lost
+      // for a nonlinear law (exact for one row tile, whose chunk already has max |V| = v_read_v).
+      t.di = m == 0.0 ? Eigen::VectorXd::Zero(ppt_)
+                      : Eigen::VectorXd(t.vmm->differential_currents(v_pad_.transpose()).col(0) * (m / p_.v_read_v));
+      t.di_valid = true;
     }
-    // The tile rescales each vector to v_read_v; undo that so row tiles keep their relative scale.
-    return t.vmm->differential_currents(v_pad_.transpose())(k, 0) * (m / p_.v_read_v);
+    return t.di(k);
   }
 
   MemristivePlanesParams p_;

@@ -19,7 +19,10 @@
 // Speed: the tiles have linear cells (I = a1·V), so the array is a linear map from word-line volts to
 // bit-line currents, wire drops included. It is extracted once per tile by solving the nodal system for each
 // unit input (full v_read_v on one word line) and then applied as a matrix; at construction a random probe is
-// solved directly and must agree to 1e-9 relative, otherwise (a nonlinear read law) every vector is solved.
+// solved directly and must agree to 1e-9 relative, otherwise (a nonlinear read law, e.g. a metal-oxide device
+// card through xbar's `device` programming) every vector is solved by the full nodal Newton solve, once per
+// tile — exact but ~1e3 x slower, too slow for a whole NLL sweep (fine for the collision measurement). With
+// several row tiles and a nonlinear law, the per-tile rescaling to v_read_v is undone linearly (approximate).
 #pragma once
 
 #include <memory>
