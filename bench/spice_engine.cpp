@@ -66,7 +66,7 @@ spice::Job small_transient(size_t k) {
 
 int main(int argc, char** argv) {
   const size_t max_n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 64;
-  const size_t n_jobs = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 16;
+  const size_t n_jobs = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 64;
   // Fork the workers first, before this process loads libngspice (fork early, see pool.h).
   spice::WorkerPool pool(2);
 

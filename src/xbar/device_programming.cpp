@@ -40,6 +40,7 @@ DeviceProgrammingParams DeviceProgrammingParams::from_config(core::Section& s) {
   p.rand_v_max_v = s.get_double("rand_v_max_v", p.rand_v_max_v, Range::closed(-10, 10));
   p.rand_t_pulse_s = s.get_double("rand_t_pulse_s", p.rand_t_pulse_s, Range::positive());
   p.v_fit_v = s.get_double("v_fit_v", p.v_fit_v, Range::positive());
+  p.read_law = s.get_string("read_law", p.read_law, {"full", "linear"});
   if (!(p.rand_v_min_v <= p.rand_v_max_v) || p.rand_v_min_v * p.rand_v_max_v <= 0.0) {
     s.fail("rand_v_max_v", fmt::format("[rand_v_min_v, rand_v_max_v] = [{}, {}] V must be ordered, of one sign "
                                        "and exclude 0",
@@ -147,7 +148,10 @@ std::array<double, 2> DeviceProgramming::law_of(const devices::MemristorInstance
 
 std::array<double, 2> DeviceProgramming::read_law(double g_s, core::Rng& d2d) const {
   const devices::MemristorInstance dev = model_->make_instance(g_s, &d2d);
-  const auto law = law_of(dev);
+  auto law = law_of(dev);
+  if (p_.read_law == "linear") {
+    law[1] = 0.0;
+  }
   if (!(law[0] >= 0.0) || !std::isfinite(law[1])) {
     throw NumericError(fmt::format("device read law at G0 = {} S gives A1 = {} S, A3 = {} S/V^2 (A1 must be >= 0)",
                                    g_s, law[0], law[1]));

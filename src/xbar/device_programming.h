@@ -52,6 +52,12 @@ struct DeviceProgrammingParams {
   double rand_v_max_v = 1.15;
   double rand_t_pulse_s = 5e-4;
   double v_fit_v = 0.2;        // read-law extraction voltage for models other than metal_oxide
+  // "full": I = A1·V + A3·V³ (every read is a nonlinear Newton solve of the array). "linear": drop the cubic
+  // term and keep A1 with its d2d part (the small-signal read law): the array becomes linear, so a programmed
+  // tile reduces to one effective matrix — orders of magnitude faster for model-scale sweeps. The price is the
+  // read nonlinearity (A3·V²/A1 ≈ 0.2 at 0.4 V for the TiOx device); experiments using it say so and check
+  // the full law on a shorter run.
+  std::string read_law = "full";
   void validate() const;
   // Reads the keys above from s (the [programming] table itself).
   static DeviceProgrammingParams from_config(core::Section& s);

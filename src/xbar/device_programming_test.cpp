@@ -151,6 +151,18 @@ TEST_CASE("device read law: A1/A3 equal the metal-oxide model's current, d2d inc
             1e-12 * std::abs(dp.model().current_a(dev, v)));
     }
   }
+  // read_law = "linear": the same A1 (d2d included), no cubic term.
+  auto lin = make("type = 'device'\nread_law = 'linear'\n");
+  for (uint64_t k = 0; k < 5; ++k) {
+    const double g = 5e-6 + 60e-6 * static_cast<double>(k);
+    core::Rng a(4, "test.d2d", k), b(4, "test.d2d", k);
+    const auto full = m->read_law(g, a);
+    const auto small = lin->read_law(g, b);
+    CHECK(small[0] == full[0]);
+    CHECK(small[1] == 0.0);
+    CHECK(full[1] != 0.0);
+  }
+  CHECK_THROWS_AS(make("type = 'device'\nread_law = 'cubic'\n"), pimtx::ConfigError);
   // A linear model (vteam) keeps linear cells.
   auto vt = make("type = 'device'\n[device]\ntype = 'vteam'\n");
   core::Rng d2d(4, "test.vteam");
