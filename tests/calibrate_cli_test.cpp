@@ -18,46 +18,17 @@
 #include "core/rng.h"
 #include "devices/metal_oxide.h"
 #include "io/h5.h"
+#include "pimtx_cli.h"
 
 namespace fs = std::filesystem;
 using namespace pimtx;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string output;  // stdout + stderr
-  double wall_s = 0;
-};
-
-Run run_pimtx(const std::string& args) {
-  const char* env = std::getenv("PIMTX_BIN");
-  const std::string bin = env != nullptr ? env : std::string(PIMTX_BINARY_DIR) + "/pimtx";
-  const auto t0 = std::chrono::steady_clock::now();
-  Run r;
-  FILE* p = popen((bin + " " + args + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
-    r.output.append(buf, n);
-  }
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return r;
-}
-
-fs::path scratch(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("pimtx_calibrate_cli_" + std::to_string(getpid()) + "_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-void put(const fs::path& p, const std::string& text) {
-  std::ofstream(p) << text;
-}
+using Run = pimtx::test::CliRun;
+using pimtx::test::run_pimtx;
+fs::path scratch(const std::string& name) { return pimtx::test::scratch_dir("calibrate_cli_" + name); }
+void put(const fs::path& p, const std::string& text) { pimtx::test::write_file(p, text); }
 
 double mean_of(const std::vector<double>& v) {
   double s = 0;

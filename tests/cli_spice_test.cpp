@@ -11,46 +11,16 @@
 #include <string>
 
 #include "io/h5.h"
+#include "pimtx_cli.h"
 
 namespace fs = std::filesystem;
 
+using pimtx::test::run_pimtx;
+using pimtx::test::CliRun;
+
 namespace {
-
-struct Run {
-  int code = -1;
-  std::string output;  // stdout + stderr
-};
-
-Run run_pimtx(const std::string& args) {
-  const char* env = std::getenv("PIMTX_BIN");
-  const std::string bin = env != nullptr ? env : std::string(PIMTX_BINARY_DIR) + "/pimtx";
-  Run r;
-  FILE* p = popen((bin + " " + args + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
-    r.output.append(buf, n);
-  }
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-fs::path scratch(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("pimtx_cli_spice_" + std::to_string(getpid()) + "_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
+fs::path scratch(const std::string& name) { return pimtx::test::scratch_dir("cli_spice_" + name); }
+std::string slurp(const fs::path& p) { return pimtx::test::read_file(p); }
 }  // namespace
 
 TEST_CASE("pimtx netlist: bad options exit 2 and write nothing", "[cli][spice]") {
@@ -61,7 +31,7 @@ TEST_CASE("pimtx netlist: bad options exit 2 and write nothing", "[cli][spice]")
   CHECK(run_pimtx("netlist crossbar --cell memristor -o " + out).code == 2);         // unknown cell
   CHECK(run_pimtx("netlist crossbar --r-sense-ohm -1 -o " + out).code == 2);         // negative resistance
   CHECK(run_pimtx("netlist crossbar --rows 3 --v-in 0.1 0.2 -o " + out).code == 2);  // 2 inputs for 3 rows
-  const Run sel = run_pimtx("netlist crossbar --mode write_half --sel-row 7 -o " + out);
+  const CliRun sel = run_pimtx("netlist crossbar --mode write_half --sel-row 7 -o " + out);
   CHECK(sel.code == 2);
   CHECK_THAT(sel.output, Catch::Contains("sel_row"));
   CHECK(run_pimtx("netlist gaincell --type 4t -o " + out).code == 2);
@@ -78,7 +48,7 @@ TEST_CASE("pimtx netlist writes a commented netlist that pimtx spice runs into H
   const std::string text = slurp(cir);
   CHECK(text.rfind("* pimtx crossbar 2x3", 0) == 0);
   CHECK_THAT(text, Catch::Contains("* regenerate:") && Catch::Contains("netlist crossbar --rows 2 --cols 3"));
-  const Run r = run_pimtx("spice " + cir.string() + " --analysis op --save 'vs0#branch' --save 'v(w0_0)' -o " + h5.string());
+  const CliRun r = run_pimtx("spice " + cir.string() + " --analysis op --save 'vs0#branch' --save 'v(w0_0)' -o " + h5.string());
   INFO(r.output);
   REQUIRE(r.code == 0);
   pimtx::io::ResultReader f(h5);
@@ -95,7 +65,7 @@ TEST_CASE("pimtx spice on a broken netlist exits 1 with ngspice's message and no
   const auto cir = d / "broken.cir";
   std::ofstream(cir) << "broken\nV1 1 0 DC 1\nX1 1 0 no_such_subckt\n.end\n";
   const auto h5 = d / "out.h5";
-  const Run r = run_pimtx("spice " + cir.string() + " --analysis op -o " + h5.string());
+  const CliRun r = run_pimtx("spice " + cir.string() + " --analysis op -o " + h5.string());
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Catch::Contains("unknown subckt"));
   CHECK_THAT(r.output, Catch::Contains("broken.cir"));
@@ -111,7 +81,7 @@ TEST_CASE("pimtx spice on a broken netlist exits 1 with ngspice's message and no
 TEST_CASE("spice_crossbar experiment runs the default config and writes currents", "[cli][spice]") {
   const auto d = scratch("exp");
   const auto h5 = d / "xb.h5";
-  const Run r = run_pimtx("run experiments/spice_crossbar/config.toml -q --set spice_crossbar.n_rows=8 --set spice_crossbar.n_cols=8 -o " + h5.string());
+  const CliRun r = run_pimtx("run experiments/spice_crossbar/config.toml -q --set spice_crossbar.n_rows=8 --set spice_crossbar.n_cols=8 -o " + h5.string());
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Catch::Contains("spice_crossbar: 8x8"));

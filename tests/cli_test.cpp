@@ -8,44 +8,16 @@
 #include <sys/wait.h>
 
 #include "io/h5.h"
+#include "pimtx_cli.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout + stderr
-};
-
-std::string pimtx_bin() {
-  const char* env = std::getenv("PIMTX_BIN");
-  return env != nullptr ? env : std::string(PIMTX_BINARY_DIR) + "/pimtx";
-}
-
-Result run(const std::string& args) {
-  Result r;
-  const std::string cmd = pimtx_bin() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
-    r.output.append(buf, n);
-  }
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-fs::path scratch(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("pimtx_cli_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-void write_file(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+using Result = pimtx::test::CliRun;
+Result run(const std::string& args) { return pimtx::test::run_pimtx(args); }
+fs::path scratch(const std::string& name) { return pimtx::test::scratch_dir("cli_" + name); }
+using pimtx::test::write_file;
 
 }  // namespace
 

@@ -9,37 +9,15 @@
 #include <unistd.h>
 
 #include "io/h5.h"
+#include "pimtx_cli.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string output;
-};
-
-Result run(const std::string& args) {
-  const char* env = std::getenv("PIMTX_BIN");
-  const std::string bin = env != nullptr ? env : std::string(PIMTX_BINARY_DIR) + "/pimtx";
-  Result r;
-  FILE* p = popen((bin + " " + args + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
-    r.output.append(buf, n);
-  }
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-fs::path scratch() {
-  fs::path d = fs::temp_directory_path() / ("pimtx_lsh_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
-}
+using Result = pimtx::test::CliRun;
+Result run(const std::string& args) { return pimtx::test::run_pimtx(args); }
+fs::path scratch() { return pimtx::test::scratch_dir("lsh"); }
 
 // quick.toml cut down to ~150 predicted tokens, 0 and 4 bits, one round, two sources.
 const std::string k_tiny =

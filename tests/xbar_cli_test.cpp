@@ -12,24 +12,17 @@
 #include <string>
 
 #include "io/h5.h"
+#include "pimtx_cli.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 std::pair<int, std::string> run(const std::string& args) {
-  const char* env = std::getenv("PIMTX_BIN");
-  const std::string cmd = (env != nullptr ? env : std::string(PIMTX_BINARY_DIR) + "/pimtx") + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  const auto r = pimtx::test::run_pimtx(args);
+  return {r.code, r.output};
 }
 
-void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+void write(const fs::path& p, const std::string& text) { pimtx::test::write_file(p, text); }
 
 const char* k_config = R"(seed = 3
 [array]
