@@ -120,3 +120,14 @@ TEST_CASE("CLI: pimtx run is reproducible per seed and info describes the result
   CHECK(info.output.find("@git_commit") != std::string::npos);
   fs::remove_all(d);
 }
+
+TEST_CASE("CLI: pimtx run with a missing input file named in the config exits 2 and writes nothing", "[cli]") {
+  const fs::path d = scratch("missing_input");
+  const Result r = run("run experiments/lsh_attention/quick.toml -q --set lsh_attention.model=" +
+                       (d / "no_model.bin").string() + " -o " + (d / "out.h5").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("config key 'lsh_attention.model' = \"" + (d / "no_model.bin").string() +
+                      "\" (--set): file not found") != std::string::npos);
+  CHECK(fs::is_empty(d));
+  fs::remove_all(d);
+}
