@@ -20,20 +20,7 @@ using namespace pimtx::xbar;
 
 static Eigen::MatrixXd pairs(int n_pairs, int dim, double theta, uint64_t seed) {
   core::Rng rng(seed, "bench.pairs");
-  Eigen::MatrixXd x(2 * n_pairs, dim);
-  for (int p = 0; p < n_pairs; ++p) {
-    Eigen::VectorXd a(dim), b(dim);
-    for (int i = 0; i < dim; ++i) {
-      a(i) = rng.normal();
-      b(i) = rng.normal();
-    }
-    a.normalize();
-    b -= b.dot(a) * a;
-    b.normalize();
-    x.row(2 * p) = a.transpose();
-    x.row(2 * p + 1) = (std::cos(theta) * a + std::sin(theta) * b).transpose();
-  }
-  return x;
+  return unit_pairs_at_angle(n_pairs, dim, theta, rng);
 }
 
 static double collision(StochasticVmm& h, const Eigen::MatrixXd& x) {

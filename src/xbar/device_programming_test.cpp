@@ -44,20 +44,7 @@ Eigen::MatrixXd randn(Eigen::Index r, Eigen::Index c, uint64_t seed) {
 double rms(const Eigen::MatrixXd& m) { return std::sqrt(m.squaredNorm() / static_cast<double>(m.size())); }
 Eigen::MatrixXd pairs_at_angle(int n_pairs, int dim, double theta, uint64_t seed) {
   core::Rng rng(seed, "test.pairs");
-  Eigen::MatrixXd x(2 * n_pairs, dim);
-  for (int p = 0; p < n_pairs; ++p) {
-    Eigen::VectorXd a(dim), b(dim);
-    for (int i = 0; i < dim; ++i) {
-      a(i) = rng.normal();
-      b(i) = rng.normal();
-    }
-    a.normalize();
-    b -= b.dot(a) * a;
-    b.normalize();
-    x.row(2 * p) = a.transpose();
-    x.row(2 * p + 1) = (std::cos(theta) * a + std::sin(theta) * b).transpose();
-  }
-  return x;
+  return unit_pairs_at_angle(n_pairs, dim, theta, rng);
 }
 double collision(const std::vector<uint8_t>& bits, Eigen::Index n_vec, int64_t n_bits) {
   const auto nb = static_cast<size_t>(n_bits);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/errors.h"
 #include "devices/registry.h"
@@ -158,6 +159,23 @@ std::vector<uint8_t> StochasticVmm::sign_bits(const Eigen::MatrixXd& x, core::Rn
     }
   }
   return bits;
+}
+
+Eigen::MatrixXd unit_pairs_at_angle(int n_pairs, int dim, double theta_rad, core::Rng& rng) {
+  Eigen::MatrixXd x(2 * n_pairs, dim);
+  for (int p = 0; p < n_pairs; ++p) {
+    Eigen::VectorXd a(dim), b(dim);
+    for (int i = 0; i < dim; ++i) {
+      a(i) = rng.normal();
+      b(i) = rng.normal();
+    }
+    a.normalize();
+    b -= b.dot(a) * a;
+    b.normalize();
+    x.row(2 * p) = a.transpose();
+    x.row(2 * p + 1) = (std::cos(theta_rad) * a + std::sin(theta_rad) * b).transpose();
+  }
+  return x;
 }
 
 }  // namespace pimtx::xbar

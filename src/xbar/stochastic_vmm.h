@@ -102,4 +102,9 @@ class StochasticVmm final : public HashPlanes {
   core::Rng noise_;
 };
 
+// n_pairs pairs of unit vectors at angle theta_rad in `dim` dimensions (rows 2p and 2p+1; the second is
+// cos θ·a + sin θ·b with b ⟂ a), drawn from rng: inputs for measuring the collision law
+// P[bit(x) = bit(y)] = 1 − θ/π of sign-bit hashing.
+Eigen::MatrixXd unit_pairs_at_angle(int n_pairs, int dim, double theta_rad, core::Rng& rng);
+
 }  // namespace pimtx::xbar

@@ -11,23 +11,9 @@ using namespace pimtx;
 using namespace pimtx::xbar;
 
 namespace {
-// n_pairs pairs of unit vectors at angle theta in `dim` dimensions, rows 2p and 2p+1.
 Eigen::MatrixXd pairs_at_angle(int n_pairs, int dim, double theta, uint64_t seed) {
   core::Rng rng(seed, "test.pairs");
-  Eigen::MatrixXd x(2 * n_pairs, dim);
-  for (int p = 0; p < n_pairs; ++p) {
-    Eigen::VectorXd a(dim), b(dim);
-    for (int i = 0; i < dim; ++i) {
-      a(i) = rng.normal();
-      b(i) = rng.normal();
-    }
-    a.normalize();
-    b -= b.dot(a) * a;
-    b.normalize();
-    x.row(2 * p) = a.transpose();
-    x.row(2 * p + 1) = (std::cos(theta) * a + std::sin(theta) * b).transpose();
-  }
-  return x;
+  return unit_pairs_at_angle(n_pairs, dim, theta, rng);
 }
 
 double collision(HashPlanes& h, const Eigen::MatrixXd& x) {
