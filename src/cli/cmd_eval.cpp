@@ -9,9 +9,7 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "arch/eval.h"
 #include "arch/model.h"
@@ -20,21 +18,12 @@
 #include "cli/commands.h"
 #include "cli/experiment.h"
 #include "core/errors.h"
+#include "io/text.h"
 #include "io/h5.h"
 
 namespace pimtx::cli {
 
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw IoError(fmt::format("text file '{}': cannot open", path));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Everything `pimtx eval` and `pimtx run` (experiment = "eval") do; reads all keys at construction.
 class EvalExperiment final : public Experiment {
@@ -68,7 +57,7 @@ class EvalExperiment final : public Experiment {
                                                                       {"seq_len", c.seq_len}}) {
       f.set_attr("/model", k, static_cast<int64_t>(v));
     }
-    const auto stories = arch::split_stories(read_text(text_path_));
+    const auto stories = arch::split_stories(io::read_text_file(text_path_));
     const arch::EvalResult r = arch::evaluate(*engine_, *tok_, stories, max_tokens_, true);
     if (r.n_tokens == 0) {
       throw ConfigError(fmt::format("eval.text '{}': no story with at least one predicted token", text_path_));

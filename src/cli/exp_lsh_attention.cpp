@@ -20,9 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <numeric>
-#include <sstream>
 
 #include "arch/attention/lsh.h"
 #include "arch/attention/lsh_collision.h"
@@ -32,21 +30,12 @@
 #include "arch/transformer.h"
 #include "cli/experiment.h"
 #include "core/errors.h"
+#include "io/text.h"
 #include "core/progress.h"
 
 namespace pimtx::cli {
 
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw IoError(fmt::format("text file '{}': cannot open", path));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct RunResult {
   double nll = 0.0;
@@ -108,7 +97,7 @@ class LshAttentionExperiment final : public Experiment {
   }
 
   std::string run(io::ResultFile& f) override {
-    auto stories = arch::split_stories(read_text(text_path_));
+    auto stories = arch::split_stories(io::read_text_file(text_path_));
     if (static_cast<int64_t>(stories.size()) <= n_calib_) {
       throw ConfigError(fmt::format("lsh_attention.n_calibration_stories = {}: the text has only {} stories", n_calib_,
                                     stories.size()));

@@ -48,6 +48,18 @@ class MemristorModel {
 
   [[nodiscard]] virtual double g_min_s() const = 0;
   [[nodiscard]] virtual double g_max_s() const = 0;
+
+ protected:
+  // A device with its fixed d2d draws (N(0,1), from d2d if given, else 0); state is left for the model to set.
+  static MemristorInstance draw_instance(core::Rng* d2d) {
+    MemristorInstance dev;
+    if (d2d != nullptr) {
+      for (auto& z : dev.d2d) {
+        z = d2d->normal();
+      }
+    }
+    return dev;
+  }
 };
 
 }  // namespace pimtx::devices

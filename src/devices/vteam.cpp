@@ -133,12 +133,7 @@ VteamParams Vteam::effective(const MemristorInstance& dev) const {
 }
 
 MemristorInstance Vteam::make_instance(double g_init_s, core::Rng* d2d) const {
-  MemristorInstance dev;
-  if (d2d != nullptr) {
-    for (auto& z : dev.d2d) {
-      z = d2d->normal();
-    }
-  }
+  MemristorInstance dev = draw_instance(d2d);
   set_conductance(dev, g_init_s);
   return dev;
 }
