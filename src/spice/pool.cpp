@@ -192,16 +192,20 @@ JobOutcome decode_outcome(const std::string& b) {
 
 // The child's whole life: serve jobs until the parent closes the socket.
 [[noreturn]] void worker_main(int fd) {
-  // ngspice runs BSIM3/4 device evaluation on OpenMP threads (2 by default); with one worker per core
-  // that oversubscribes the machine (measured: 5 gain-cell read transients 15 s through a 2-worker pool vs
-  // 0.06 s with one thread each). Parallelism here comes from the workers, so each uses one OpenMP thread.
-  // libgomp reads this when libngspice is first loaded in the worker.
-  setenv("OMP_NUM_THREADS", "1", 1);
   std::string in;
   while (read_frame(fd, in)) {
     JobOutcome o;
     try {
-      o.result = run_job(decode_job(in));
+      Job job = decode_job(in);
+      // ngspice evaluates BSIM3/4 devices on OpenMP threads (2 by default, set by ngspice itself, so
+      // OMP_NUM_THREADS does not help). In forked workers that is pathological: 6 small 3T gain-cell
+      // transients took 124-238 s through WorkerPool(2) instead of 0.55 s with one thread each (0.18 s per
+      // job in-process either way; measured on 2 cores). Parallelism comes from the workers, so each job runs
+      // with one thread; a `.options num_threads` line later in the netlist still overrides this.
+      if (!job.netlist.empty()) {
+        job.netlist.insert(job.netlist.begin() + 1, ".options num_threads=1");
+      }
+      o.result = run_job(job);
       o.ok = true;
     } catch (const std::exception& e) {
       o.ok = false;
