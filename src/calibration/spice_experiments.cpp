@@ -259,11 +259,7 @@ circuits::GainCellSpec gc_spec(const GainCellSpiceOptions& o, const std::vector<
   s.v_rbl_v = o.v_rbl_v;
   s.v_wbl_hold_v = o.v_wbl_hold_v;
   s.command = "pimtx calibrate (src/calibration/spice_experiments.cpp, gain cell)";
-  // ngspice evaluates BSIM4 instances with OpenMP, 2 threads by default. Parallelism here is one process per
-  // worker, so 2 workers x 2 spinning OpenMP threads oversubscribe the cores: measured 15 s for the 5 read
-  // transients of si_3t_gaincell.toml on 2 cores, 0.06 s with one thread (results unchanged: the threads only
-  // split the per-instance evaluation).
-  s.options = ".options num_threads=1";
+  // Runs through spice::WorkerPool, which gives every job one ngspice OpenMP thread (src/spice/pool.cpp).
   return s;
 }
 }  // namespace
