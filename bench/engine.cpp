@@ -61,15 +61,15 @@ Rates measure(arch::Transformer& e, int steps, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string path = argc > 1 ? argv[1] : "../shared/models/stories260K.bin";
+  const std::string path = argc > 1 ? argv[1] : "data/models/stories260K.bin";
   const int steps = argc > 2 ? std::atoi(argv[2]) : 256;
   const int repeats = argc > 3 ? std::atoi(argv[3]) : 20;
   const arch::Model m = arch::load_model(path);
   core::Config cfg;
   arch::Transformer e(m, cfg.section("arch"), 1);
   const int n_all = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  fmt::print("bench_engine: {} ({}), {} steps, best of {} repeats, {} hardware threads\n", path,
-             m.config.format, steps, repeats, n_all);
+  fmt::print("bench_engine: {} ({}), {} steps, best of {} repeats, {} hardware threads\n", path, m.config.format, steps,
+             repeats, n_all);
   const Rates one = measure(e, steps, repeats);
   // All cores: every thread runs the same measurement on its own engine; aggregate = sum of rates over
   // the common wall time.

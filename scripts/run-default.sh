@@ -9,10 +9,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
-if [ ! -f ../shared/models/stories260K.bin ]; then
-  echo "run-default: ../shared/models/stories260K.bin not found; fetch the public checkpoint with" >&2
-  echo "  bash scripts/download-model.sh   and point the config's model/tokenizer/text keys at it (--set)." >&2
-fi
 mkdir -p results
 ./build/pimtx run experiments/lsh_attention/quick.toml -o results/default.h5 "$@"
 /usr/bin/python3 experiments/lsh_attention/plot.py results/default.h5 results/default.png

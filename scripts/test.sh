@@ -7,7 +7,4 @@ bash scripts/install-deps.sh
 jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPIMTX_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
-if [ ! -d ../shared/models ]; then
-  echo "test.sh: ../shared not found beside the checkout; tests that need the reference model will fail." >&2
-fi
 ctest --test-dir build -j"$jobs" --output-on-failure --timeout 900 "$@"

@@ -2,7 +2,6 @@
 // its default parameters on stories260K: same seed -> bit-identical logits, finite logits, counts
 // recorded per layer, reset() makes a sequence independent of the previous one. Plus the CLI.
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -23,7 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const Model& stories() {
-  static const Model m = load_model("../shared/models/stories260K.bin");
+  static const Model m = load_model("data/models/stories260K.bin");
   return m;
 }
 
@@ -111,7 +110,7 @@ TEST_CASE("unknown unit name lists the valid ones", "[arch][contract]") {
 }
 
 TEST_CASE("sampled generation: same seed -> same text, other seed -> other text", "[arch][contract]") {
-  auto tok = load_tokenizer("../shared/models/tok512.bin", 512);
+  auto tok = load_tokenizer("data/models/tok512.bin", 512);
   core::Config cfg;
   Transformer e(stories(), cfg.section("arch"), 1);
   auto gen = [&](uint64_t seed) {
@@ -125,7 +124,7 @@ TEST_CASE("sampled generation: same seed -> same text, other seed -> other text"
 }
 
 TEST_CASE("llama2.c tokenizer: encode/decode round trip and byte fallback", "[arch][tokenizer]") {
-  auto tok = load_tokenizer("../shared/models/tok512.bin", 512);
+  auto tok = load_tokenizer("data/models/tok512.bin", 512);
   const std::string s = "Lily saw a big dog. \xC3\xA9t\xC3\xA9 \xE2\x82\xAC!";  // non-ASCII: byte fallback
   const auto ids = tok->encode(s, true);
   CHECK(ids[0] == 1);
@@ -137,9 +136,10 @@ TEST_CASE("GPT-2 tokenizer: byte-level BPE with merges by rank", "[arch][tokeniz
   const fs::path dir = fs::temp_directory_path() / ("pimtx_arch_gpt2tok_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   // U+0120 (Ġ) is the byte-level symbol of a space.
-  const nlohmann::json vocab = {{"h", 0},  {"e", 1},  {"l", 2},       {"o", 3},         {"\xC4\xA0", 4},
-                                {"w", 5},  {"r", 6},  {"d", 7},       {"he", 8},        {"ll", 9},
-                                {"hell", 10}, {"hello", 11}, {"\xC4\xA0w", 12}, {"<|endoftext|>", 13}, {"!", 14}};
+  const nlohmann::json vocab = {
+      {"h", 0}, {"e", 1},  {"l", 2},  {"o", 3},     {"\xC4\xA0", 4}, {"w", 5},          {"r", 6},
+      {"d", 7}, {"he", 8}, {"ll", 9}, {"hell", 10}, {"hello", 11},   {"\xC4\xA0w", 12}, {"<|endoftext|>", 13},
+      {"!", 14}};
   std::ofstream(dir / "vocab.json") << vocab.dump();
   std::ofstream(dir / "merges.txt") << "#version: 0.2\nh e\nl l\nhe ll\nhell o\n\xC4\xA0 w\n";
   auto tok = load_tokenizer(dir.string(), 20);
@@ -153,11 +153,12 @@ TEST_CASE("pimtx eval: figures line last, HDF5 results, run experiment", "[arch]
   REQUIRE(bin != nullptr);
   const fs::path out = fs::temp_directory_path() / ("pimtx_arch_eval_" + std::to_string(::getpid()) + ".h5");
   int rc = 0;
-  const std::string text = run_capture(
-      std::string(bin) + " eval -q --model ../shared/models/stories260K.bin --tokenizer ../shared/models/tok512.bin "
-                         "--text ../shared/data/tinystories_valid_excerpt.txt --max-tokens 300 --generate 20 -o " +
-          out.string(),
-      rc);
+  const std::string text =
+      run_capture(std::string(bin) +
+                      " eval -q --model data/models/stories260K.bin --tokenizer data/models/tok512.bin "
+                      "--text data/text/tinystories_valid_excerpt.txt --max-tokens 300 --generate 20 -o " +
+                      out.string(),
+                  rc);
   INFO(text);
   REQUIRE(rc == 0);
   const auto last = text.substr(text.rfind('\n', text.size() - 2) + 1);
@@ -173,9 +174,11 @@ TEST_CASE("pimtx eval: figures line last, HDF5 results, run experiment", "[arch]
   CHECK(last.rfind("tokens " + std::to_string(n) + " ", 0) == 0);
   fs::remove(out);
   // Unknown key: ConfigError -> exit 2, no file.
-  run_capture(std::string(bin) + " eval -q --model ../shared/models/stories260K.bin --tokenizer "
-                                 "../shared/models/tok512.bin --text ../shared/data/tinystories_valid_excerpt.txt "
-                                 "--set eval.bogus=1 -o " + out.string(),
+  run_capture(std::string(bin) +
+                  " eval -q --model data/models/stories260K.bin --tokenizer "
+                  "data/models/tok512.bin --text data/text/tinystories_valid_excerpt.txt "
+                  "--set eval.bogus=1 -o " +
+                  out.string(),
               rc);
   CHECK(rc == 2);
   CHECK_FALSE(fs::exists(out));

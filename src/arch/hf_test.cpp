@@ -1,9 +1,8 @@
 // Hugging Face loader tests: a GPT-2-shaped checkpoint written here with known weights, checked against
 // an independent naive float64 forward pass; a Llama-layout conversion of stories260K; dtype handling;
 // and clear errors for truncated / wrong-magic / wrong-shape files (also through the CLI exit codes).
-#include <catch2/catch.hpp>
-
 #include <bit>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -135,8 +134,14 @@ struct Gpt2Fixture {
   }
 
   void write_config(const fs::path& where, int n_embd) const {
-    json c = {{"model_type", "gpt2"}, {"n_embd", n_embd}, {"n_layer", L},           {"n_head", H},
-              {"vocab_size", V},      {"n_positions", P}, {"layer_norm_epsilon", 1e-5}, {"activation_function", "gelu_new"}};
+    json c = {{"model_type", "gpt2"},
+              {"n_embd", n_embd},
+              {"n_layer", L},
+              {"n_head", H},
+              {"vocab_size", V},
+              {"n_positions", P},
+              {"layer_norm_epsilon", 1e-5},
+              {"activation_function", "gelu_new"}};
     std::ofstream(where / "config.json") << c.dump(2);
   }
 
@@ -154,9 +159,13 @@ struct Gpt2Fixture {
     }
     auto layernorm = [&](const std::vector<double>& v, const std::string& p) {
       double mean = 0, var = 0;
-      for (double a : v) mean += a;
+      for (double a : v) {
+        mean += a;
+      }
       mean /= d;
-      for (double a : v) var += (a - mean) * (a - mean);
+      for (double a : v) {
+        var += (a - mean) * (a - mean);
+      }
       var /= d;
       std::vector<double> o(d);
       for (int j = 0; j < d; ++j) {
@@ -169,7 +178,9 @@ struct Gpt2Fixture {
       std::vector<double> y(out);
       for (int o = 0; o < out; ++o) {
         double s = w(p + ".bias")[o];
-        for (int i = 0; i < in; ++i) s += v[i] * w(p + ".weight")[i * out + o];
+        for (int i = 0; i < in; ++i) {
+          s += v[i] * w(p + ".weight")[i * out + o];
+        }
         y[o] = s;
       }
       return y;
@@ -177,7 +188,9 @@ struct Gpt2Fixture {
     for (int l = 0; l < L; ++l) {
       const std::string b = "h." + std::to_string(l) + ".";
       std::vector<std::vector<double>> qkv(n);
-      for (int i = 0; i < n; ++i) qkv[i] = conv(layernorm(x[i], b + "ln_1"), b + "attn.c_attn", d, 3 * d);
+      for (int i = 0; i < n; ++i) {
+        qkv[i] = conv(layernorm(x[i], b + "ln_1"), b + "attn.c_attn", d, 3 * d);
+      }
       std::vector<std::vector<double>> att(n, std::vector<double>(d, 0.0));
       for (int h = 0; h < H; ++h) {
         for (int i = 0; i < n; ++i) {
@@ -185,23 +198,36 @@ struct Gpt2Fixture {
           double mx = -1e300;
           for (int j = 0; j <= i; ++j) {
             double dot = 0;
-            for (int e = 0; e < hd; ++e) dot += qkv[i][h * hd + e] * qkv[j][d + h * hd + e];
+            for (int e = 0; e < hd; ++e) {
+              dot += qkv[i][h * hd + e] * qkv[j][d + h * hd + e];
+            }
             s[j] = dot / std::sqrt(static_cast<double>(hd));
             mx = std::max(mx, s[j]);
           }
           double z = 0;
-          for (auto& a : s) z += (a = std::exp(a - mx));
-          for (int j = 0; j <= i; ++j)
-            for (int e = 0; e < hd; ++e) att[i][h * hd + e] += s[j] / z * qkv[j][2 * d + h * hd + e];
+          for (auto& a : s) {
+            z += (a = std::exp(a - mx));
+          }
+          for (int j = 0; j <= i; ++j) {
+            for (int e = 0; e < hd; ++e) {
+              att[i][h * hd + e] += s[j] / z * qkv[j][2 * d + h * hd + e];
+            }
+          }
         }
       }
       for (int i = 0; i < n; ++i) {
         auto o = conv(att[i], b + "attn.c_proj", d, d);
-        for (int j = 0; j < d; ++j) x[i][j] += o[j];
+        for (int j = 0; j < d; ++j) {
+          x[i][j] += o[j];
+        }
         auto f = conv(layernorm(x[i], b + "ln_2"), b + "mlp.c_fc", d, F);
-        for (auto& a : f) a = 0.5 * a * (1 + std::tanh(std::sqrt(2 / M_PI) * (a + 0.044715 * a * a * a)));
+        for (auto& a : f) {
+          a = 0.5 * a * (1 + std::tanh(std::sqrt(2 / M_PI) * (a + 0.044715 * a * a * a)));
+        }
         auto g = conv(f, b + "mlp.c_proj", F, d);
-        for (int j = 0; j < d; ++j) x[i][j] += g[j];
+        for (int j = 0; j < d; ++j) {
+          x[i][j] += g[j];
+        }
       }
     }
     std::vector<std::vector<double>> logits(n, std::vector<double>(V));
@@ -209,7 +235,9 @@ struct Gpt2Fixture {
       auto h = layernorm(x[i], "ln_f");
       for (int v = 0; v < V; ++v) {
         double s = 0;
-        for (int j = 0; j < d; ++j) s += h[j] * w("wte.weight")[v * d + j];
+        for (int j = 0; j < d; ++j) {
+          s += h[j] * w("wte.weight")[v * d + j];
+        }
         logits[i][v] = s;
       }
     }
@@ -219,8 +247,11 @@ struct Gpt2Fixture {
 
 double max_logit_error(const Mat& got, const std::vector<std::vector<double>>& ref) {
   double e = 0;
-  for (size_t i = 0; i < ref.size(); ++i)
-    for (size_t v = 0; v < ref[i].size(); ++v) e = std::max(e, std::abs(got(i, v) - ref[i][v]));
+  for (size_t i = 0; i < ref.size(); ++i) {
+    for (size_t v = 0; v < ref[i].size(); ++v) {
+      e = std::max(e, std::abs(got(i, v) - ref[i][v]));
+    }
+  }
   return e;
 }
 
@@ -266,23 +297,30 @@ TEST_CASE("GPT-2 safetensors checkpoint: engine logits equal an independent floa
 }
 
 TEST_CASE("Llama safetensors (HF layout, rotate-half RoPE) of stories260K gives the llama2.c logits", "[arch][hf]") {
-  const Model src = load_model("../shared/models/stories260K.bin");
+  const Model src = load_model("data/models/stories260K.bin");
   const ModelConfig& c = src.config;
   const int hd = c.head_dim();
   // HF stores wq/wk rows permuted so rotate_half pairs (i, i+hd/2) are llama2.c's pairs (2i, 2i+1)
   // (llama2.c export.py permute_original): HF row h*hd + j*hd/2 + i = llama2.c row h*hd + 2i + j.
   auto permute = [&](const Mat& w, int heads) {
     Mat o(w.rows(), w.cols());
-    for (int h = 0; h < heads; ++h)
-      for (int i = 0; i < hd / 2; ++i)
-        for (int j = 0; j < 2; ++j) o.row(h * hd + j * hd / 2 + i) = w.row(h * hd + 2 * i + j);
+    for (int h = 0; h < heads; ++h) {
+      for (int i = 0; i < hd / 2; ++i) {
+        for (int j = 0; j < 2; ++j) {
+          o.row(h * hd + j * hd / 2 + i) = w.row(h * hd + 2 * i + j);
+        }
+      }
+    }
     return o;
   };
   auto tensor = [](const Mat& m, bool vec = false) {
     Tensor t;
     t.shape = vec ? std::vector<int64_t>{m.size()} : std::vector<int64_t>{m.rows(), m.cols()};
-    for (int64_t r = 0; r < m.rows(); ++r)
-      for (int64_t k = 0; k < m.cols(); ++k) t.data.push_back(m(r, k));
+    for (int64_t r = 0; r < m.rows(); ++r) {
+      for (int64_t k = 0; k < m.cols(); ++k) {
+        t.data.push_back(m(r, k));
+      }
+    }
     return t;
   };
   std::map<std::string, Tensor> t;
@@ -303,9 +341,15 @@ TEST_CASE("Llama safetensors (HF layout, rotate-half RoPE) of stories260K gives 
   }
   const fs::path dir = fresh_dir("llama");
   write_safetensors(dir / "model.safetensors", t);
-  json cj = {{"model_type", "llama"},          {"hidden_size", c.dim},        {"intermediate_size", c.hidden_dim},
-             {"num_hidden_layers", c.n_layers}, {"num_attention_heads", c.n_heads}, {"num_key_value_heads", c.n_kv_heads},
-             {"vocab_size", c.vocab_size},      {"max_position_embeddings", c.seq_len}, {"rms_norm_eps", 1e-5},
+  json cj = {{"model_type", "llama"},
+             {"hidden_size", c.dim},
+             {"intermediate_size", c.hidden_dim},
+             {"num_hidden_layers", c.n_layers},
+             {"num_attention_heads", c.n_heads},
+             {"num_key_value_heads", c.n_kv_heads},
+             {"vocab_size", c.vocab_size},
+             {"max_position_embeddings", c.seq_len},
+             {"rms_norm_eps", 1e-5},
              {"tie_word_embeddings", true}};
   std::ofstream(dir / "config.json") << cj.dump();
   const Model hf = load_model((dir / "config.json").string());
@@ -320,9 +364,9 @@ TEST_CASE("Llama safetensors (HF layout, rotate-half RoPE) of stories260K gives 
 
 TEST_CASE("Bad checkpoints give errors naming the file and the mismatch", "[arch][hf][errors]") {
   const fs::path dir = fresh_dir("bad");
-  const std::string good = "../shared/models/stories260K.bin";
-  const std::string tok = "../shared/models/tok512.bin";
-  const std::string text = "../shared/data/tinystories_valid_excerpt.txt";
+  const std::string good = "data/models/stories260K.bin";
+  const std::string tok = "data/models/tok512.bin";
+  const std::string text = "data/text/tinystories_valid_excerpt.txt";
   std::ifstream in(good, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 
@@ -338,7 +382,7 @@ TEST_CASE("Bad checkpoints give errors naming the file and the mismatch", "[arch
     CHECK_FALSE(fs::exists(dir / "o.h5"));
   }
   SECTION("wrong magic: ConfigError, CLI exit 2") {
-    std::ifstream qin("../shared/models/stories260K_q80.bin", std::ios::binary);
+    std::ifstream qin("data/models/stories260K_q80.bin", std::ios::binary);
     std::string q((std::istreambuf_iterator<char>(qin)), std::istreambuf_iterator<char>());
     q[3] = 'X';
     const auto p = (dir / "magic.bin").string();
@@ -351,7 +395,7 @@ TEST_CASE("Bad checkpoints give errors naming the file and the mismatch", "[arch
   }
   SECTION("unsupported ak42 version: ConfigError") {
     std::string q = bytes;
-    std::ifstream qin("../shared/models/stories260K_q80.bin", std::ios::binary);
+    std::ifstream qin("data/models/stories260K_q80.bin", std::ios::binary);
     q.assign((std::istreambuf_iterator<char>(qin)), std::istreambuf_iterator<char>());
     q[4] = 7;
     const auto p = (dir / "v7.bin").string();

@@ -1,6 +1,6 @@
 // llama2.c checkpoint loader: legacy version 0 (float32, no magic), version 1 (float32, "ak42" header)
 // and version 2 (Q8_0 int8, group-wise float32 scales). Formats: llama2.c export.py
-// (legacy_export / version1_export / version2_export) and ../shared/models/README.md.
+// (legacy_export / version1_export / version2_export) and data/README.md.
 #include <fmt/format.h>
 
 #include <cstring>
@@ -85,8 +85,8 @@ class Cursor {
  private:
   void need(size_t n) const {
     if (off_ + n > buf_.size()) {
-      throw IoError(fmt::format("model file '{}': truncated: {} bytes, the header implies {} bytes", path_,
-                                buf_.size(), expected_));
+      throw IoError(fmt::format("model file '{}': truncated: {} bytes, the header implies {} bytes", path_, buf_.size(),
+                                expected_));
     }
   }
   const std::vector<char>& buf_;
@@ -137,9 +137,10 @@ Model load_llama2c(const std::string& path) {
     cur.scalar<uint32_t>();
     const int32_t version = cur.scalar<int32_t>();
     if (version != 1 && version != 2) {
-      throw ConfigError(fmt::format("model file '{}': llama2.c 'ak42' checkpoint version {} is not supported "
-                                    "(supported: 1 float32, 2 int8 Q8_0)",
-                                    path, version));
+      throw ConfigError(
+          fmt::format("model file '{}': llama2.c 'ak42' checkpoint version {} is not supported "
+                      "(supported: 1 float32, 2 int8 Q8_0)",
+                      path, version));
     }
     ModelConfig c = read_config_ints(cur, path, version == 1 ? "llama2c_v1" : "llama2c_v2_q80");
     c.shared_classifier = cur.scalar<uint8_t>() != 0;
@@ -155,20 +156,22 @@ Model load_llama2c(const std::string& path) {
       expected += 4 * weight_floats(c);
     } else {
       // export.py quantizes each flattened matrix in groups of gs, so every matrix size must divide.
-      const bool ok = gs > 0 && (c.vocab_size * d) % gs == 0 && (d * d) % gs == 0 && (kv * d) % gs == 0 &&
-                      (h * d) % gs == 0;
+      const bool ok =
+          gs > 0 && (c.vocab_size * d) % gs == 0 && (d * d) % gs == 0 && (kv * d) % gs == 0 && (h * d) % gs == 0;
       if (!ok) {
-        throw ConfigError(fmt::format("model file '{}': Q8_0 group size {} does not divide the weight matrix sizes "
-                                      "(dim {}, kv_dim {}, hidden_dim {}, vocab {})",
-                                      path, gs, d, kv, h, c.vocab_size));
+        throw ConfigError(
+            fmt::format("model file '{}': Q8_0 group size {} does not divide the weight matrix sizes "
+                        "(dim {}, kv_dim {}, hidden_dim {}, vocab {})",
+                        path, gs, d, kv, h, c.vocab_size));
       }
       expected += weight_floats(c) + weight_floats(c) / gs * 4;
     }
     if (buf.size() != expected) {
-      throw IoError(fmt::format("model file '{}': size {} bytes, but the llama2.c v{} header (dim {}, hidden {}, "
-                                "layers {}, heads {}/{}, vocab {}) implies {} bytes{}",
-                                path, buf.size(), version, c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
-                                c.vocab_size, expected, buf.size() < expected ? " (truncated)" : ""));
+      throw IoError(
+          fmt::format("model file '{}': size {} bytes, but the llama2.c v{} header (dim {}, hidden {}, "
+                      "layers {}, heads {}/{}, vocab {}) implies {} bytes{}",
+                      path, buf.size(), version, c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size,
+                      expected, buf.size() < expected ? " (truncated)" : ""));
     }
     Cursor w(buf, path, expected);
     w.seek(k_v12_header_bytes);
@@ -227,10 +230,11 @@ Model load_llama2c(const std::string& path) {
   const size_t rope_floats = static_cast<size_t>(c.seq_len) * c.head_dim();
   const size_t expected = 28 + 4 * (weight_floats(c) + 2 * L * d + d + rope_floats);
   if (buf.size() != expected) {
-    throw IoError(fmt::format("model file '{}': size {} bytes, but the llama2.c v0 header (dim {}, hidden {}, "
-                              "layers {}, heads {}/{}, vocab {}, seq_len {}) implies {} bytes{}",
-                              path, buf.size(), c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size,
-                              c.seq_len, expected, buf.size() < expected ? " (truncated)" : ""));
+    throw IoError(
+        fmt::format("model file '{}': size {} bytes, but the llama2.c v0 header (dim {}, hidden {}, "
+                    "layers {}, heads {}/{}, vocab {}, seq_len {}) implies {} bytes{}",
+                    path, buf.size(), c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len,
+                    expected, buf.size() < expected ? " (truncated)" : ""));
   }
   Cursor w(buf, path, expected);
   w.seek(28);

@@ -1,10 +1,10 @@
-// Golden tests of the exact engine against the reference figures of ../shared/models/README.md
+// Golden tests of the exact engine against the reference figures of data/README.md
 // (computed there by an independent float64 implementation).
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 #include <sstream>
 
 #include "arch/eval.h"
@@ -19,10 +19,10 @@ using namespace pimtx::arch;
 
 namespace {
 
-const std::string k_model = "../shared/models/stories260K.bin";
-const std::string k_model_q80 = "../shared/models/stories260K_q80.bin";
-const std::string k_tok = "../shared/models/tok512.bin";
-const std::string k_text = "../shared/data/tinystories_valid_excerpt.txt";
+const std::string k_model = "data/models/stories260K.bin";
+const std::string k_model_q80 = "data/models/stories260K_q80.bin";
+const std::string k_tok = "data/models/tok512.bin";
+const std::string k_text = "data/text/tinystories_valid_excerpt.txt";
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -103,8 +103,7 @@ TEST_CASE("stories260K mean NLL over the first 20,111 predicted validation token
   CHECK(stories.size() == 1000);
   const EvalResult r = evaluate(e, *tok, stories, 20111, false);
   WARN("eval: " << r.n_tokens << " tokens, " << r.n_stories << " stories, mean NLL " << r.mean_nll() << ", top1 "
-                << r.top1() << ", " << r.seconds << " s (" << static_cast<double>(r.n_tokens) / r.seconds
-                << " tok/s)");
+                << r.top1() << ", " << r.seconds << " s (" << static_cast<double>(r.n_tokens) / r.seconds << " tok/s)");
   CHECK(r.n_tokens == 20111);
   // README reference 1.2835 nats from a float64 implementation; the issue allows +-0.002 for float32.
   CHECK(r.mean_nll() == Approx(1.2835).margin(0.002));
@@ -128,17 +127,35 @@ TEST_CASE("llama2.c version-1 float32 export loads to the same model as version 
   out.resize(256, '\0');
   auto mat = [&](const Mat& m) { put(m.data(), static_cast<size_t>(m.size()) * 4); };
   auto vec = [&](const Vec& v) { put(v.data(), static_cast<size_t>(v.size()) * 4); };
-  for (const auto& l : f.layers) vec(l.attn_norm);
-  for (const auto& l : f.layers) vec(l.ffn_norm);
+  for (const auto& l : f.layers) {
+    vec(l.attn_norm);
+  }
+  for (const auto& l : f.layers) {
+    vec(l.ffn_norm);
+  }
   vec(f.final_norm);
   mat(f.tok_emb);
-  for (const auto& l : f.layers) mat(l.wq);
-  for (const auto& l : f.layers) mat(l.wk);
-  for (const auto& l : f.layers) mat(l.wv);
-  for (const auto& l : f.layers) mat(l.wo);
-  for (const auto& l : f.layers) mat(l.w1);
-  for (const auto& l : f.layers) mat(l.w2);
-  for (const auto& l : f.layers) mat(l.w3);
+  for (const auto& l : f.layers) {
+    mat(l.wq);
+  }
+  for (const auto& l : f.layers) {
+    mat(l.wk);
+  }
+  for (const auto& l : f.layers) {
+    mat(l.wv);
+  }
+  for (const auto& l : f.layers) {
+    mat(l.wo);
+  }
+  for (const auto& l : f.layers) {
+    mat(l.w1);
+  }
+  for (const auto& l : f.layers) {
+    mat(l.w2);
+  }
+  for (const auto& l : f.layers) {
+    mat(l.w3);
+  }
   const std::string path = std::filesystem::temp_directory_path() / ("pimtx_arch_v1_" + std::to_string(::getpid()));
   std::ofstream(path, std::ios::binary) << out;
   const Model v1 = load_model(path);
