@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   for (size_t k = 0; k < n_jobs; ++k) {
     jobs.push_back(small_transient(k));
   }
-  spice::run_job(jobs[0]);  // warm-up of the in-process engine
+  spice::run_job(jobs[0]);       // warm-up of the in-process engine
   pool.run({jobs[0], jobs[1]});  // warm-up of both workers
   auto t0 = std::chrono::steady_clock::now();
   for (const auto& j : jobs) {
@@ -100,8 +100,9 @@ int main(int argc, char** argv) {
   for (const auto& o : out) {
     ok += o.ok ? 1 : 0;
   }
-  fmt::print("pool: {} VTEAM 4x4 pulse transients: sequential {:.3f} s, WorkerPool(2) {:.3f} s, speed-up x{:.2f} "
-             "({} / {} ok)\n",
-             n_jobs, t_seq, t_pool, t_seq / t_pool, ok, n_jobs);
+  fmt::print(
+      "pool: {} VTEAM 4x4 pulse transients: sequential {:.3f} s, WorkerPool(2) {:.3f} s, speed-up x{:.2f} "
+      "({} / {} ok)\n",
+      n_jobs, t_seq, t_pool, t_seq / t_pool, ok, n_jobs);
   return ok == n_jobs ? 0 : 1;
 }

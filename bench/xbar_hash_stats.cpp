@@ -27,8 +27,11 @@ static double collision(StochasticVmm& h, const Eigen::MatrixXd& x) {
   const auto bits = h.sign_bits(x);
   const auto nb = static_cast<size_t>(h.n_bits());
   size_t same = 0;
-  for (size_t p = 0; p < static_cast<size_t>(x.rows()) / 2; ++p)
-    for (size_t k = 0; k < nb; ++k) same += bits[2 * p * nb + k] == bits[(2 * p + 1) * nb + k] ? 1 : 0;
+  for (size_t p = 0; p < static_cast<size_t>(x.rows()) / 2; ++p) {
+    for (size_t k = 0; k < nb; ++k) {
+      same += bits[2 * p * nb + k] == bits[(2 * p + 1) * nb + k] ? 1 : 0;
+    }
+  }
   return static_cast<double>(same) / static_cast<double>(nb * static_cast<size_t>(x.rows()) / 2);
 }
 
@@ -51,8 +54,8 @@ int main() {
   for (double sg : {0.05, 0.2}) {
     GaussianProgrammingParams g;
     g.g_c2c_sigma_rel = sg;
-    s.push_back({sg == 0.05 ? "gaussian, programming error 5% of range" : "gaussian, programming error 20% of range",
-                 base, g});
+    s.push_back(
+        {sg == 0.05 ? "gaussian, programming error 5% of range" : "gaussian, programming error 20% of range", base, g});
   }
   {
     GaussianProgrammingParams g;
@@ -78,12 +81,16 @@ int main() {
   }
   const double thetas[] = {M_PI / 6, M_PI / 3, M_PI / 2, 2 * M_PI / 3};
   fmt::print("{:<45}", "setting \\ theta:  1-theta/pi =");
-  for (double t : thetas) fmt::print(" {:>8.4f}", 1 - t / M_PI);
+  for (double t : thetas) {
+    fmt::print(" {:>8.4f}", 1 - t / M_PI);
+  }
   fmt::print("  rms(I+ - I-) A\n");
   for (auto& st : s) {
     StochasticVmm h(st.p, std::make_shared<GaussianProgramming>(st.g), 11);
     fmt::print("{:<45}", st.name);
-    for (double t : thetas) fmt::print(" {:>8.4f}", collision(h, pairs(200, 64, t, 5)));
+    for (double t : thetas) {
+      fmt::print(" {:>8.4f}", collision(h, pairs(200, 64, t, 5)));
+    }
     const Eigen::MatrixXd d = h.differential_currents(pairs(50, 64, 1.0, 6));
     fmt::print("  {:.3g}\n", std::sqrt(d.squaredNorm() / static_cast<double>(d.size())));
   }
@@ -114,7 +121,9 @@ int main() {
       {"MO pulses(20), comparator offset 1 uA", source, "planes = 'pulses'\ncomparator_offset_sigma_a = 1e-6\n"},
   };
   fmt::print("\n{:<45}", "device setting \\ theta:  1-theta/pi =");
-  for (double t : thetas) fmt::print(" {:>8.4f}", 1 - t / M_PI);
+  for (double t : thetas) {
+    fmt::print(" {:>8.4f}", 1 - t / M_PI);
+  }
   fmt::print("  rms(I+ - I-) A\n");
   for (auto& st : ds) {
     core::Config pc = core::Config::from_string(st.programming);
@@ -127,7 +136,9 @@ int main() {
     hc.check_unknown();
     StochasticVmm h(p, model, 11);
     fmt::print("{:<45}", st.name);
-    for (double t : thetas) fmt::print(" {:>8.4f}", collision(h, pairs(150, 64, t, 5)));
+    for (double t : thetas) {
+      fmt::print(" {:>8.4f}", collision(h, pairs(150, 64, t, 5)));
+    }
     const Eigen::MatrixXd d = h.differential_currents(pairs(25, 64, 1.0, 6));
     fmt::print("  {:.3g}\n", std::sqrt(d.squaredNorm() / static_cast<double>(d.size())));
     std::fflush(stdout);

@@ -23,13 +23,19 @@ static double since(Clock::time_point t0) { return std::chrono::duration<double>
 int main(int argc, char** argv) {
   size_t max_spice_n = 128, max_n = 256;
   for (int a = 1; a + 1 < argc; a += 2) {
-    if (std::strcmp(argv[a], "--max-spice-n") == 0) max_spice_n = std::strtoul(argv[a + 1], nullptr, 10);
-    if (std::strcmp(argv[a], "--max-n") == 0) max_n = std::strtoul(argv[a + 1], nullptr, 10);
+    if (std::strcmp(argv[a], "--max-spice-n") == 0) {
+      max_spice_n = std::strtoul(argv[a + 1], nullptr, 10);
+    }
+    if (std::strcmp(argv[a], "--max-n") == 0) {
+      max_n = std::strtoul(argv[a + 1], nullptr, 10);
+    }
   }
   fmt::print("{:>5} {:>12} {:>12} {:>10} {:>12} {:>14} {:>14} {:>12} {:>10}\n", "N", "native_s", "ngspice_s", "ratio",
              "max_rel_err", "batch64_s", "per_vec_ratio", "pcg_s", "pcg_err");
   for (size_t n : {32, 64, 128, 256}) {
-    if (n > max_n) break;
+    if (n > max_n) {
+      break;
+    }
     circuits::CrossbarSpec spec;
     spec.n_rows = spec.n_cols = n;
     spec.r_wire_row_ohm = spec.r_wire_col_ohm = spec.r_driver_ohm = spec.r_sense_ohm = 2.5;
@@ -58,7 +64,9 @@ int main(int argc, char** argv) {
     xbar::Drive batch;
     batch.word_v.resize(N, 64);
     for (Eigen::Index k = 0; k < 64; ++k) {
-      for (Eigen::Index i = 0; i < N; ++i) batch.word_v(i, k) = rng.uniform(0.0, 0.3);
+      for (Eigen::Index i = 0; i < N; ++i) {
+        batch.word_v(i, k) = rng.uniform(0.0, 0.3);
+      }
     }
     t0 = Clock::now();
     xbar::NodalSolver fresh(cells, par);  // includes analysis and the one factorisation
@@ -78,12 +86,16 @@ int main(int argc, char** argv) {
       spice::Job job;
       job.netlist = circuits::crossbar_lines(spec);
       job.commands = {"op"};
-      for (size_t j = 0; j < n; ++j) job.save.push_back(circuits::sense_vector(j));
+      for (size_t j = 0; j < n; ++j) {
+        job.save.push_back(circuits::sense_vector(j));
+      }
       t0 = Clock::now();
       const spice::Result sr = spice::run_job(job);
       t_spice = since(t0);
       Eigen::VectorXd ref(N);
-      for (size_t j = 0; j < n; ++j) ref(static_cast<Eigen::Index>(j)) = sr.scalar(circuits::sense_vector(j));
+      for (size_t j = 0; j < n; ++j) {
+        ref(static_cast<Eigen::Index>(j)) = sr.scalar(circuits::sense_vector(j));
+      }
       err = xbar::compare_currents(r.bit_currents_a.col(0), ref).max_rel;
     }
     if (t_spice > 0.0) {

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git clang-format-16 ccache
   ngspice libngspice0-dev
   libeigen3-dev libboost-dev
   libhdf5-dev

@@ -84,9 +84,9 @@ temperature_k = 333.15
   // A1*V + A3*V^3, so the population's sample mean/std of A1 and A3 at each G0 are known in closed form from the
   // xi sample: mean = law + mean(xi)*sigma-law, std = |sigma-law|*std(xi). The card's A3 and both sigma laws
   // have the form of these sample figures, so they fit them exactly (measured: 5e-15); 1e-6 leaves room for
-  // rounding and ngspice's DC solution, while a lost T term or a population/sample mix-up is off by > 1e-3. The mean-A1 law is linear in G0 and cannot carry the
-  // mean(xi)*p3*G0^2 term of the sample mean; its least-squares error is bounded by twice that term's largest
-  // value on the grid (plus 0.5 % for rounding and the fit's conditioning).
+  // rounding and ngspice's DC solution, while a lost T term or a population/sample mix-up is off by > 1e-3. The mean-A1
+  // law is linear in G0 and cannot carry the mean(xi)*p3*G0^2 term of the sample mean; its least-squares error is
+  // bounded by twice that term's largest value on the grid (plus 0.5 % for rounding and the fit's conditioning).
   std::vector<double> xi;
   for (size_t k = 0; k < k_devices; ++k) {
     core::Rng rng(k_seed, "calibrate.spice.d2d", k);
@@ -214,7 +214,8 @@ TEST_CASE("pimtx calibrate rejects bad input with exit 2, naming key or file and
   CHECK_THAT(typo.output, Catch::Contains("n_device"));
   CHECK_FALSE(fs::exists(out));
   // Unknown key inside the array-check table.
-  put(d / "typo2.toml", "[calibrate]\nmodel = \"metal_oxide\"\nsource = \"spice\"\n[calibrate.array_check]\nsize = [4]\n");
+  put(d / "typo2.toml",
+      "[calibrate]\nmodel = \"metal_oxide\"\nsource = \"spice\"\n[calibrate.array_check]\nsize = [4]\n");
   const Run typo2 = run_pimtx("calibrate " + (d / "typo2.toml").string() + " -o " + out.string());
   CHECK(typo2.code == 2);
   CHECK_THAT(typo2.output, Catch::Contains("array_check.size"));

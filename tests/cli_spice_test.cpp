@@ -15,8 +15,8 @@
 
 namespace fs = std::filesystem;
 
-using pimtx::test::run_pimtx;
 using pimtx::test::CliRun;
+using pimtx::test::run_pimtx;
 
 namespace {
 fs::path scratch(const std::string& name) { return pimtx::test::scratch_dir("cli_spice_" + name); }
@@ -48,7 +48,8 @@ TEST_CASE("pimtx netlist writes a commented netlist that pimtx spice runs into H
   const std::string text = slurp(cir);
   CHECK(text.rfind("* pimtx crossbar 2x3", 0) == 0);
   CHECK_THAT(text, Catch::Contains("* regenerate:") && Catch::Contains("netlist crossbar --rows 2 --cols 3"));
-  const CliRun r = run_pimtx("spice " + cir.string() + " --analysis op --save 'vs0#branch' --save 'v(w0_0)' -o " + h5.string());
+  const CliRun r =
+      run_pimtx("spice " + cir.string() + " --analysis op --save 'vs0#branch' --save 'v(w0_0)' -o " + h5.string());
   INFO(r.output);
   REQUIRE(r.code == 0);
   pimtx::io::ResultReader f(h5);
@@ -81,7 +82,9 @@ TEST_CASE("pimtx spice on a broken netlist exits 1 with ngspice's message and no
 TEST_CASE("spice_crossbar experiment runs the default config and writes currents", "[cli][spice]") {
   const auto d = scratch("exp");
   const auto h5 = d / "xb.h5";
-  const CliRun r = run_pimtx("run experiments/spice_crossbar/config.toml -q --set spice_crossbar.n_rows=8 --set spice_crossbar.n_cols=8 -o " + h5.string());
+  const CliRun r = run_pimtx(
+      "run experiments/spice_crossbar/config.toml -q --set spice_crossbar.n_rows=8 --set spice_crossbar.n_cols=8 -o " +
+      h5.string());
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Catch::Contains("spice_crossbar: 8x8"));

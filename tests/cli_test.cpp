@@ -1,11 +1,12 @@
 // End-to-end tests of the `pimtx` executable: exit codes, error messages, atomic output, h5py readability.
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <sys/wait.h>
 
 #include "io/h5.h"
 #include "pimtx_cli.h"
@@ -25,9 +26,9 @@ TEST_CASE("CLI: help and usage errors", "[cli]") {
   CHECK(run("--help").code == 0);
   CHECK(run("run --help").code == 0);
   CHECK(run("info --help").code == 0);
-  CHECK(run("").code == 2);                     // a subcommand is required
+  CHECK(run("").code == 2);  // a subcommand is required
   CHECK(run("no-such-command").code == 2);
-  CHECK(run("run").code == 2);                  // CONFIG is required
+  CHECK(run("run").code == 2);                   // CONFIG is required
   CHECK(run("run x.toml --seed -3").code == 2);  // seed must be non-negative
 }
 
@@ -73,8 +74,7 @@ TEST_CASE("CLI: info on a missing or non-HDF5 file exits 1", "[cli]") {
 
 TEST_CASE("CLI: pimtx run rejects an unknown key, naming it and the valid keys, writes nothing", "[cli][spice]") {
   const fs::path d = scratch("unknown_key");
-  write_file(d / "c.toml",
-             "experiment = \"spice_crossbar\"\n[spice_crossbar]\nn_rows = 4\nr_wire_rwo_ohm = 2.5\n");
+  write_file(d / "c.toml", "experiment = \"spice_crossbar\"\n[spice_crossbar]\nn_rows = 4\nr_wire_rwo_ohm = 2.5\n");
   const Result r = run("run " + (d / "c.toml").string() + " -q -o " + (d / "out.h5").string());
   CHECK(r.code == 2);
   CHECK(r.output.find("unknown config key 'spice_crossbar.r_wire_rwo_ohm' (" + (d / "c.toml").string() + ":4)") !=
@@ -123,8 +123,9 @@ TEST_CASE("CLI: pimtx run is reproducible per seed and info describes the result
 
 TEST_CASE("CLI: pimtx run with a missing input file named in the config exits 2 and writes nothing", "[cli]") {
   const fs::path d = scratch("missing_input");
-  const Result r = run("run experiments/lsh_attention/quick.toml -q --set lsh_attention.model=" +
-                       (d / "no_model.bin").string() + " -o " + (d / "out.h5").string());
+  const Result r =
+      run("run experiments/lsh_attention/quick.toml -q --set lsh_attention.model=" + (d / "no_model.bin").string() +
+          " -o " + (d / "out.h5").string());
   CHECK(r.code == 2);
   CHECK(r.output.find("config key 'lsh_attention.model' = \"" + (d / "no_model.bin").string() +
                       "\" (--set): file not found") != std::string::npos);

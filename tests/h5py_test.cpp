@@ -1,10 +1,11 @@
 // Result files must open with h5py (the users' plotting tool): write one with ResultFile, read it back with
 // /usr/bin/python3 + h5py and compare values, units and /meta provenance.
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <string>
-#include <sys/wait.h>
 
 #include "io/h5.h"
 

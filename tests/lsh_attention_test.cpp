@@ -1,12 +1,12 @@
 // End-to-end tests of the lsh_attention experiment (issue 6) through `pimtx run`, on a few hundred tokens.
-#include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "io/h5.h"
 #include "pimtx_cli.h"
@@ -45,7 +45,7 @@ TEST_CASE("lsh_attention experiment: 0 bits equals dense, same seed same NLL, co
   CHECK(nll[0] == dense);
   CHECK(nll[2] == dense);
   CHECK(ra.read_doubles("/lsh_attention/attended_frac_beyond")[0] == 1.0);
-  CHECK(nll[1] != dense);  // 4 bits: a sparse set, another NLL
+  CHECK(nll[1] != dense);                               // 4 bits: a sparse set, another NLL
   CHECK(nll == rb.read_doubles("/lsh_attention/nll"));  // same seed: bit-identical
   CHECK(ra.read_doubles("/lsh_attention/attended_frac") == rb.read_doubles("/lsh_attention/attended_frac"));
   const auto p = ra.read_doubles("/lsh_attention/collision/memristive/p_measured");

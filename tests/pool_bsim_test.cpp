@@ -13,9 +13,8 @@ using namespace pimtx;
 TEST_CASE("gain-cell transients through WorkerPool(2) run at in-process speed and give its results", "[spice]") {
   spice::WorkerPool pool(2);  // fork before this process loads libngspice
   circuits::GainCellSpec s;   // default 3T array with write, hold and read phases
-  const spice::Job job{circuits::gaincell_lines(s),
-                       {"tran 0.1n " + circuits::num(circuits::total_duration_s(s)) + " 0 0.2n"},
-                       {}};
+  const spice::Job job{
+      circuits::gaincell_lines(s), {"tran 0.1n " + circuits::num(circuits::total_duration_s(s)) + " 0 0.2n"}, {}};
   const std::vector<spice::Job> jobs(4, job);
   const auto t0 = std::chrono::steady_clock::now();
   const auto out = pool.run(jobs);

@@ -1,9 +1,8 @@
 // `pimtx xbar` end to end: CSV arrays and inputs, HDF5 output with currents and error maps, bad input.
-#include <catch2/catch.hpp>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -80,8 +79,7 @@ TEST_CASE("pimtx xbar: CSV in, currents and error maps out; bad input exits 2 wi
   fs::remove_all(d);
 }
 
-TEST_CASE("pimtx xbar [mvm]: tiled MVM with metal-oxide devices, outputs and error statistics in HDF5",
-          "[xbar][cli]") {
+TEST_CASE("pimtx xbar [mvm]: tiled MVM with metal-oxide devices, outputs and error statistics in HDF5", "[xbar][cli]") {
   const fs::path d = fs::temp_directory_path() / ("pimtx_xbar_mvm_" + std::to_string(::getpid()));
   fs::create_directories(d);
   write(d / "w.csv", "0.5,-1.0\n0.25,0.75\n-0.5,0.1\n");

@@ -3,7 +3,6 @@
 // Acceptance (issue 7): linear max relative column-current error <= 1e-6, nonlinear <= 1e-4, and with
 // V/2 or V/3 biasing of unselected lines the sneak currents (every bit-line and driver current) match.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "circuits/crossbar.h"
@@ -48,7 +47,8 @@ Case make_case(size_t n_rows, size_t n_cols, double r_wire, uint64_t seed, circu
         const double xi = rng.normal();
         const double t = c.spec.temp_k - 273.15;  // the law takes Celsius (circuits/metal_oxide.sub)
         c.spec.xi.push_back(xi);
-        c.cells.a1_s(i, j) = -2.58e-6 + 0.977 * g + 1.166e-7 * t + xi * (-1.07e-6 + 0.25 * g + 2.20e-8 * t - 1300 * g * g);
+        c.cells.a1_s(i, j) =
+            -2.58e-6 + 0.977 * g + 1.166e-7 * t + xi * (-1.07e-6 + 0.25 * g + 2.20e-8 * t - 1300 * g * g);
         c.cells.a3_s_per_v2(i, j) = 1.18 * g + 6596 * g * g + 1.605e-3 * std::pow(t, -1.33) +
                                     xi * (1.17e-5 + 1.30 * g - 1.0e-7 * t - 6500 * g * g - 2.50e-3 * g * t);
       } else {
@@ -75,25 +75,32 @@ Currents run_spice(const circuits::CrossbarSpec& spec) {
   spice::Job job;
   job.netlist = circuits::crossbar_lines(spec);
   job.commands = {"op"};
-  for (size_t j = 0; j < spec.n_cols; ++j) job.save.push_back(circuits::sense_vector(j));
-  for (size_t i = 0; i < spec.n_rows; ++i) job.save.push_back(circuits::row_source_vector(i));
+  for (size_t j = 0; j < spec.n_cols; ++j) {
+    job.save.push_back(circuits::sense_vector(j));
+  }
+  for (size_t i = 0; i < spec.n_rows; ++i) {
+    job.save.push_back(circuits::row_source_vector(i));
+  }
   const spice::Result r = spice::run_job(job);
   Currents c;
   c.bit.resize(static_cast<Eigen::Index>(spec.n_cols));
   c.word.resize(static_cast<Eigen::Index>(spec.n_rows));
-  for (size_t j = 0; j < spec.n_cols; ++j) c.bit(static_cast<Eigen::Index>(j)) = r.scalar(circuits::sense_vector(j));
+  for (size_t j = 0; j < spec.n_cols; ++j) {
+    c.bit(static_cast<Eigen::Index>(j)) = r.scalar(circuits::sense_vector(j));
+  }
   // A source's branch current flows into its + terminal; the driver delivers the negative of it.
-  for (size_t i = 0; i < spec.n_rows; ++i) c.word(static_cast<Eigen::Index>(i)) = -r.scalar(circuits::row_source_vector(i));
+  for (size_t i = 0; i < spec.n_rows; ++i) {
+    c.word(static_cast<Eigen::Index>(i)) = -r.scalar(circuits::row_source_vector(i));
+  }
   return c;
 }
 
-double max_rel(const Eigen::VectorXd& a, const Eigen::VectorXd& ref) {
-  return xbar::compare_currents(a, ref).max_rel;
-}
+double max_rel(const Eigen::VectorXd& a, const Eigen::VectorXd& ref) { return xbar::compare_currents(a, ref).max_rel; }
 }  // namespace
 
 TEST_CASE("linear crossbars match ngspice to 1e-6", "[spice][xbar]") {
-  for (const auto& [n, rw] : std::vector<std::pair<size_t, double>>{{4, 0.5}, {16, 2.5}, {32, 2.5}, {32, 20.0}, {24, 1.0}}) {
+  for (const auto& [n, rw] :
+       std::vector<std::pair<size_t, double>>{{4, 0.5}, {16, 2.5}, {32, 2.5}, {32, 20.0}, {24, 1.0}}) {
     Case c = make_case(n, n == 24 ? 17 : n, rw, 100 + n, circuits::CellType::resistor);
     const Currents ref = run_spice(c.spec);
     const xbar::SolveResult r = xbar::NodalSolver(c.cells, c.par).solve(c.drive);
@@ -124,9 +131,9 @@ TEST_CASE("V/2 and V/3 biasing: sneak currents on every line match ngspice", "[s
       c.spec.sel_row = 5;
       c.spec.sel_col = 7;
       c.spec.v_write_v = 0.4;
-      c.drive = xbar::bias_drive(16, 12, mode == circuits::CrossbarMode::write_half ? xbar::BiasScheme::v_half
-                                                                                   : xbar::BiasScheme::v_third,
-                                 5, 7, 0.4);
+      c.drive = xbar::bias_drive(
+          16, 12, mode == circuits::CrossbarMode::write_half ? xbar::BiasScheme::v_half : xbar::BiasScheme::v_third, 5,
+          7, 0.4);
       const Currents ref = run_spice(c.spec);
       const xbar::SolveResult r = xbar::NodalSolver(c.cells, c.par).solve(c.drive);
       // Unselected bit lines carry only sneak currents, of either sign; compare against the largest current.

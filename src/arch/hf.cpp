@@ -56,15 +56,16 @@ class SafeTensors {
       throw IoError(fmt::format("safetensors file '{}': read failed", path));
     }
     if (size < 8) {
-      throw IoError(fmt::format("safetensors file '{}': truncated: {} bytes, shorter than the 8-byte header length",
-                                path, size));
+      throw IoError(
+          fmt::format("safetensors file '{}': truncated: {} bytes, shorter than the 8-byte header length", path, size));
     }
     uint64_t n = 0;
     std::memcpy(&n, buf_.data(), 8);
     if (n > size - 8) {
-      throw IoError(fmt::format("safetensors file '{}': header length {} exceeds the file size {} (truncated or "
-                                "not a safetensors file)",
-                                path, n, size));
+      throw IoError(
+          fmt::format("safetensors file '{}': header length {} exceeds the file size {} (truncated or "
+                      "not a safetensors file)",
+                      path, n, size));
     }
     try {
       header_ = json::parse(buf_.begin() + 8, buf_.begin() + 8 + static_cast<std::ptrdiff_t>(n));
@@ -93,8 +94,8 @@ class SafeTensors {
       got = t.at("shape").get<std::vector<int64_t>>();
       off = t.at("data_offsets").get<std::vector<uint64_t>>();
     } catch (const json::exception& e) {
-      throw IoError(fmt::format("safetensors file '{}': tensor '{}': malformed header entry: {}", path_, name,
-                                e.what()));
+      throw IoError(
+          fmt::format("safetensors file '{}': tensor '{}': malformed header entry: {}", path_, name, e.what()));
     }
     if (got != shape) {
       throw ConfigError(fmt::format("safetensors file '{}': tensor '{}' has shape [{}], config.json implies [{}]",
@@ -114,8 +115,8 @@ class SafeTensors {
       count *= s;
     }
     if (off.size() != 2 || off[1] < off[0] || off[1] - off[0] != static_cast<uint64_t>(count) * esize) {
-      throw IoError(fmt::format("safetensors file '{}': tensor '{}': data_offsets do not match {} {} elements",
-                                path_, name, count, dtype));
+      throw IoError(fmt::format("safetensors file '{}': tensor '{}': data_offsets do not match {} {} elements", path_,
+                                name, count, dtype));
     }
     if (data_ + off[1] > buf_.size()) {
       throw IoError(fmt::format("safetensors file '{}': truncated: tensor '{}' ends at byte {}, file has {}", path_,
@@ -179,9 +180,10 @@ Model load_hf(const std::string& path) {
   const std::string st_path = (dir / "model.safetensors").string();
   std::ifstream in(cfg_path);
   if (!in) {
-    throw IoError(fmt::format("model config '{}': cannot open (a Hugging Face model needs config.json beside "
-                              "model.safetensors)",
-                              cfg_path));
+    throw IoError(
+        fmt::format("model config '{}': cannot open (a Hugging Face model needs config.json beside "
+                    "model.safetensors)",
+                    cfg_path));
   }
   json j;
   try {
@@ -207,8 +209,8 @@ Model load_hf(const std::string& path) {
     c.shared_classifier = cfg_get<bool>(j, "tie_word_embeddings", cfg_path, true);
     const auto act = cfg_get<std::string>(j, "activation_function", cfg_path, "gelu_new");
     if (act != "gelu_new" && act != "gelu_pytorch_tanh") {
-      throw ConfigError(fmt::format("model config '{}': activation_function '{}' not supported (gelu_new)", cfg_path,
-                                    act));
+      throw ConfigError(
+          fmt::format("model config '{}': activation_function '{}' not supported (gelu_new)", cfg_path, act));
     }
   } else if (type == "llama") {
     c.family = Family::llama;
@@ -224,18 +226,18 @@ Model load_hf(const std::string& path) {
     c.rope_theta = cfg_get<double>(j, "rope_theta", cfg_path, 10000.0);
     c.shared_classifier = cfg_get<bool>(j, "tie_word_embeddings", cfg_path, false);
     if (j.contains("rope_scaling") && !j.at("rope_scaling").is_null()) {
-      throw ConfigError(fmt::format("model config '{}': rope_scaling {} is not supported", cfg_path,
-                                    j.at("rope_scaling").dump()));
+      throw ConfigError(
+          fmt::format("model config '{}': rope_scaling {} is not supported", cfg_path, j.at("rope_scaling").dump()));
     }
     const auto act = cfg_get<std::string>(j, "hidden_act", cfg_path, "silu");
     if (act != "silu") {
       throw ConfigError(fmt::format("model config '{}': hidden_act '{}' not supported (silu)", cfg_path, act));
     }
-    if (j.contains("head_dim") && !j.at("head_dim").is_null() &&
-        j.at("head_dim").get<int>() * c.n_heads != c.dim) {
-      throw ConfigError(fmt::format("model config '{}': head_dim != hidden_size / num_attention_heads is not "
-                                    "supported",
-                                    cfg_path));
+    if (j.contains("head_dim") && !j.at("head_dim").is_null() && j.at("head_dim").get<int>() * c.n_heads != c.dim) {
+      throw ConfigError(
+          fmt::format("model config '{}': head_dim != hidden_size / num_attention_heads is not "
+                      "supported",
+                      cfg_path));
     }
   } else {
     throw ConfigError(fmt::format("model config '{}': model_type '{}' not supported (gpt2, llama)", cfg_path, type));

@@ -12,9 +12,10 @@ namespace pimtx::arch {
 
 void ModelConfig::validate(const std::string& source) const {
   auto bad = [&](const std::string& what) {
-    throw ConfigError(fmt::format("model '{}': {} (dim {}, hidden {}, layers {}, heads {}, kv heads {}, vocab {}, "
-                                  "context {})",
-                                  source, what, dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len));
+    throw ConfigError(
+        fmt::format("model '{}': {} (dim {}, hidden {}, layers {}, heads {}, kv heads {}, vocab {}, "
+                    "context {})",
+                    source, what, dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len));
   };
   // Bounds guard against garbage headers before any allocation (1M is far above any model we run).
   constexpr int k_max = 1 << 20;

@@ -27,17 +27,19 @@ Llama2cTokenizer::Llama2cTokenizer(const std::string& path, int vocab_size) {
   auto read = [&](void* dst, size_t n, const char* what, int i) {
     in.read(static_cast<char*>(dst), static_cast<std::streamsize>(n));
     if (!in) {
-      throw IoError(fmt::format("tokenizer file '{}': truncated while reading the {} of token {} (expected {} "
-                                "tokens)",
-                                path, what, i, vocab_size));
+      throw IoError(
+          fmt::format("tokenizer file '{}': truncated while reading the {} of token {} (expected {} "
+                      "tokens)",
+                      path, what, i, vocab_size));
     }
   };
   int32_t max_len = 0;
   read(&max_len, 4, "max_token_length", -1);
   if (max_len <= 0 || max_len > 1024) {
-    throw ConfigError(fmt::format("tokenizer file '{}': max_token_length {} is implausible: not a llama2.c "
-                                  "tokenizer",
-                                  path, max_len));
+    throw ConfigError(
+        fmt::format("tokenizer file '{}': max_token_length {} is implausible: not a llama2.c "
+                    "tokenizer",
+                    path, max_len));
   }
   pieces_.resize(vocab_size);
   scores_.resize(vocab_size);
@@ -46,17 +48,18 @@ Llama2cTokenizer::Llama2cTokenizer(const std::string& path, int vocab_size) {
     read(&scores_[i], 4, "score", i);
     read(&len, 4, "length", i);
     if (len < 0 || len > max_len) {
-      throw ConfigError(fmt::format("tokenizer file '{}': token {} has length {} (max_token_length {})", path, i,
-                                    len, max_len));
+      throw ConfigError(
+          fmt::format("tokenizer file '{}': token {} has length {} (max_token_length {})", path, i, len, max_len));
     }
     pieces_[i].resize(len);
     read(pieces_[i].data(), len, "bytes", i);
     index_.emplace(pieces_[i], i);  // first id wins for duplicate strings
   }
   if (in.peek() != std::char_traits<char>::eof()) {
-    throw ConfigError(fmt::format("tokenizer file '{}': has bytes after {} tokens: the model's vocab_size does not "
-                                  "match this tokenizer",
-                                  path, vocab_size));
+    throw ConfigError(
+        fmt::format("tokenizer file '{}': has bytes after {} tokens: the model's vocab_size does not "
+                    "match this tokenizer",
+                    path, vocab_size));
   }
 }
 

@@ -189,8 +189,9 @@ std::vector<double> solve_crossbar_read(const circuits::CrossbarSpec& x, const C
       break;
     }
     if (it + 1 >= k_max_iter || !dv.allFinite()) {
-      throw NumericError(fmt::format("crossbar read solve ({}x{}): Newton did not converge in {} steps (last step {} V)",
-                                     m, n, k_max_iter, dv.lpNorm<Eigen::Infinity>()));
+      throw NumericError(
+          fmt::format("crossbar read solve ({}x{}): Newton did not converge in {} steps (last step {} V)", m, n,
+                      k_max_iter, dv.lpNorm<Eigen::Infinity>()));
     }
   }
   // Sense current of column j = everything its cells put into the bit line (its only other exit is the sense).

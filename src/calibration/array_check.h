@@ -29,17 +29,17 @@
 namespace pimtx::calibration {
 
 struct ArrayCheckOptions {
-  std::vector<int64_t> sizes{4, 8};  // square n × n arrays
-  size_t n_patterns = 4;             // input patterns per array; pattern 0 puts v_max_v on every row
+  std::vector<int64_t> sizes{4, 8};              // square n × n arrays
+  size_t n_patterns = 4;                         // input patterns per array; pattern 0 puts v_max_v on every row
   double g0_min_s = 3.16e-6, g0_max_s = 1.5e-4;  // per-cell G0, log-uniform
-  double v_min_v = 0.05, v_max_v = 0.4;           // row inputs, uniform (patterns ≥ 1)
+  double v_min_v = 0.05, v_max_v = 0.4;          // row inputs, uniform (patterns ≥ 1)
   double r_wire_row_ohm = 2.5, r_wire_col_ohm = 2.5, r_driver_ohm = 10.0, r_sense_ohm = 10.0;
   double temp_k = 333.15;
 };
 
 struct ArrayCase {
   size_t size_index = 0;
-  circuits::CrossbarSpec spec;                  // the array as simulated (g_s = G0, xi, v_rows_v, parasitics)
+  circuits::CrossbarSpec spec;                   // the array as simulated (g_s = G0, xi, v_rows_v, parasitics)
   std::optional<std::vector<double>> i_spice_a;  // (n_cols) sense currents; nullopt where the point failed
 };
 

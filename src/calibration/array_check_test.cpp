@@ -1,9 +1,10 @@
 // Small-array read check (array_check.h): the nodal solve against its closed form and against ngspice.
+#include "calibration/array_check.h"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <iostream>
 
-#include "calibration/array_check.h"
 #include "core/errors.h"
 #include "core/rng.h"
 #include "spice/pool.h"

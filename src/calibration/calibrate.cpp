@@ -65,7 +65,8 @@ class MetalOxideCalibration final : public Calibration {
       }
     }
     if (source_ == "spice") {
-      g0_s_ = cal.get_double_array("g0_s", {3.16e-6, 1e-5, 2e-5, 4e-5, 7e-5, 1e-4, 1.5e-4}, core::Range::closed(3.16e-6, 316e-6));
+      g0_s_ = cal.get_double_array("g0_s", {3.16e-6, 1e-5, 2e-5, 4e-5, 7e-5, 1e-4, 1.5e-4},
+                                   core::Range::closed(3.16e-6, 316e-6));
       n_devices_ = static_cast<size_t>(cal.get_int("n_devices", 100, core::Range::closed(3, 100000)));
       v_step_v_ = cal.get_double("v_step_v", 0.05, core::Range::closed(1e-3, 0.2));
       workers_ = read_workers(cal);
@@ -79,8 +80,8 @@ class MetalOxideCalibration final : public Calibration {
     devices::MetalOxideParams p = base_;
     if (source_ == "spice") {
       spice::WorkerPool pool(workers_);
-      const auto pop = run_metal_oxide_iv(pool, g0_s_, n_devices_, base_.temperature_k, base_.v_read_max_v, v_step_v_,
-                                          seed_);
+      const auto pop =
+          run_metal_oxide_iv(pool, g0_s_, n_devices_, base_.temperature_k, base_.v_read_max_v, v_step_v_, seed_);
       const auto f = fit_metal_oxide_iv_population(pop.g0_s, pop.v_v, pop.i_a, n_devices_, base_);
       p.a1_law_si = f.a1_law_si;
       p.a3_law_si = f.a3_law_si;
@@ -203,7 +204,8 @@ class GainCellCalibration final : public Calibration {
       spice_.v_rbl_v = cal.get_double("v_rbl_v", spice_.v_rbl_v, Range::closed(0, 3));
       retention_write_v_ = cal.get_double_array("retention_write_v", {0.7, 0.9, 1.1}, Range::closed(0, 3));
       t_hold_s_ = cal.get_double("t_hold_s", 150e-6, Range::closed(1e-9, 1e-2));
-      read_write_v_ = cal.get_double_array("read_write_v", {0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3}, Range::closed(0, 3));
+      read_write_v_ =
+          cal.get_double_array("read_write_v", {0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3}, Range::closed(0, 3));
       read_rwl_v_ = cal.get_double_array("read_rwl_v", {0.6, 0.7, 0.8, 0.9, 1.0}, Range::closed(0, 3));
       read_v_store_min_v_ = cal.get_double("read_v_store_min_v", 0.5, Range::closed(-1, 3));
       workers_ = read_workers(cal);
@@ -312,7 +314,6 @@ class GainCellCalibration final : public Calibration {
   double t_hold_s_ = 150e-6, read_v_store_min_v_ = 0.5;
   size_t workers_ = 2;
 };
-
 
 void put_vteam_params(DeviceCard& c, const devices::VteamParams& p) {
   c.params["r_on_ohm"] = p.r_on_ohm;
@@ -426,7 +427,8 @@ std::unique_ptr<Calibration> build_calibration(core::Section& cal, uint64_t seed
   // Stamp provenance on the card the model-specific run produces.
   class Stamped final : public Calibration {
    public:
-    Stamped(std::unique_ptr<Calibration> c, uint64_t s, std::string t) : c_(std::move(c)), seed_(s), text_(std::move(t)) {}
+    Stamped(std::unique_ptr<Calibration> c, uint64_t s, std::string t)
+        : c_(std::move(c)), seed_(s), text_(std::move(t)) {}
     DeviceCard run() override {
       DeviceCard card = c_->run();
       card.seed = static_cast<int64_t>(seed_);

@@ -37,13 +37,15 @@ TEST_CASE("measured CSV: rejections name file, line and column", "[calibration][
   const auto m = error_of([&] { (void)read_pulse_csv(missing); });
   CHECK_THAT(m, Catch::Contains(missing + ":2:") && Catch::Contains("missing column 't_pulse_s'"));
 
-  const auto nonnum = write_tmp("nonnum.csv", "v_pulse_v,t_pulse_s,g_before_s,g_after_s\n1.0,5e-4,1e-5,1.1e-5\n"
-                                              "1.0,abc,1e-5,1.1e-5\n");
+  const auto nonnum = write_tmp("nonnum.csv",
+                                "v_pulse_v,t_pulse_s,g_before_s,g_after_s\n1.0,5e-4,1e-5,1.1e-5\n"
+                                "1.0,abc,1e-5,1.1e-5\n");
   const auto n = error_of([&] { (void)read_pulse_csv(nonnum); });
   CHECK_THAT(n, Catch::Contains(nonnum + ":3") && Catch::Contains("column 2") && Catch::Contains("abc"));
 
-  const auto neg = write_tmp("neg.csv", "v_pulse_v,t_pulse_s,g_before_s,g_after_s\n1.0,5e-4,1e-5,1.1e-5\n"
-                                        "\n1.0,-5e-4,1e-5,1.1e-5\n");
+  const auto neg = write_tmp("neg.csv",
+                             "v_pulse_v,t_pulse_s,g_before_s,g_after_s\n1.0,5e-4,1e-5,1.1e-5\n"
+                             "\n1.0,-5e-4,1e-5,1.1e-5\n");
   const auto g = error_of([&] { (void)read_pulse_csv(neg); });
   CHECK_THAT(g, Catch::Contains(neg + ":4") && Catch::Contains("column 2 ('t_pulse_s')") &&
                     Catch::Contains("pulse width must be > 0"));

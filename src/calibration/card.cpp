@@ -32,9 +32,9 @@ std::string units_of_key(const std::string& key) {
   if (!leaf.empty() && leaf[0] == 'g' && ends_with(leaf, "_s")) {
     return "S";
   }
-  static const std::pair<const char*, const char*> table[] = {
-      {"_per_s", "1/s"}, {"_ohm", "ohm"}, {"_s", "s"}, {"_v", "V"}, {"_a", "A"}, {"_f", "F"},
-      {"_k", "K"},       {"_hz", "Hz"}};
+  static const std::pair<const char*, const char*> table[] = {{"_per_s", "1/s"}, {"_ohm", "ohm"}, {"_s", "s"},
+                                                              {"_v", "V"},       {"_a", "A"},     {"_f", "F"},
+                                                              {"_k", "K"},       {"_hz", "Hz"}};
   for (const auto& [suf, unit] : table) {
     if (ends_with(key, suf)) {
       return unit;

@@ -13,8 +13,8 @@ FitResult fit_linear(const std::vector<double>& design, size_t n_params, const s
                      const std::vector<double>& weights, const std::string& what) {
   const size_t n = y.size();
   if (n_params == 0 || design.size() != n * n_params || (!weights.empty() && weights.size() != n)) {
-    throw CalibrationError(fmt::format("{}: inconsistent fit inputs ({} values for {} points x {} parameters)",
-                                       what, design.size(), n, n_params));
+    throw CalibrationError(fmt::format("{}: inconsistent fit inputs ({} values for {} points x {} parameters)", what,
+                                       design.size(), n, n_params));
   }
   if (n < n_params) {
     throw CalibrationError(fmt::format("{}: {} usable points for {} parameters", what, n, n_params));
@@ -40,8 +40,8 @@ FitResult fit_linear(const std::vector<double>& design, size_t n_params, const s
   }
   Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(a);
   if (qr.rank() < np) {
-    throw CalibrationError(fmt::format("{}: design matrix is rank-deficient (rank {} < {} parameters)", what,
-                                       qr.rank(), np));
+    throw CalibrationError(
+        fmt::format("{}: design matrix is rank-deficient (rank {} < {} parameters)", what, qr.rank(), np));
   }
   const Eigen::VectorXd ps = qr.solve(b);
   const Eigen::VectorXd res_w = a * ps - b;

@@ -58,7 +58,8 @@ IvFit fit_metal_oxide_iv(const IvData& d, const devices::MetalOxideParams& base)
     const double g0 = d.g0_s[i];
     const double v = d.v_v[i];
     const double pa1 = out.a1_law_si[0] + out.a1_law_si[1] * g0 + out.a1_law_si[2] * tc;
-    const double pa3 = out.a3_law_si[0] * g0 + out.a3_law_si[1] * g0 * g0 + out.a3_law_si[2] * std::pow(tc, out.a3_law_si[3]);
+    const double pa3 =
+        out.a3_law_si[0] * g0 + out.a3_law_si[1] * g0 * g0 + out.a3_law_si[2] * std::pow(tc, out.a3_law_si[3]);
     if (std::fabs(d.i_a[i]) > 1e-3 * imax) {
       out.max_rel_current_error =
           std::max(out.max_rel_current_error, std::fabs((pa1 * v + pa3 * v * v * v - d.i_a[i]) / d.i_a[i]));
@@ -140,8 +141,8 @@ RetentionFit fit_retention(const RetentionData& d, double v_hold_v) {
     }
     const auto f = fit_linear(design, 2, y, {}, fmt::format("retention of cell {}", cell));
     if (!(f.params[1] < 0)) {
-      throw CalibrationError(fmt::format("retention of cell {}: the node does not decay (slope {} 1/s)", cell,
-                                         f.params[1]));
+      throw CalibrationError(
+          fmt::format("retention of cell {}: the node does not decay (slope {} 1/s)", cell, f.params[1]));
     }
     out.tau_cell_s.push_back(-1.0 / f.params[1]);
     ln_tau.push_back(std::log(out.tau_cell_s.back()));
@@ -158,8 +159,8 @@ RetentionFit fit_retention(const RetentionData& d, double v_hold_v) {
   return out;
 }
 
-ReadFit fit_read_polynomial(const std::vector<double>& vs, const std::vector<double>& vr,
-                            const std::vector<double>& i, int degree, double offset) {
+ReadFit fit_read_polynomial(const std::vector<double>& vs, const std::vector<double>& vr, const std::vector<double>& i,
+                            int degree, double offset) {
   ReadFit out;
   out.poly.n_degree = degree;
   out.poly.v_store_offset_v = offset;
@@ -173,9 +174,10 @@ ReadFit fit_read_polynomial(const std::vector<double>& vs, const std::vector<dou
     const auto b = out.poly.basis(vs[k], vr[k]);
     design.insert(design.end(), b.begin(), b.end());
     if (i[k] == 0) {
-      throw CalibrationError(fmt::format("read polynomial fit: zero current at V_s = {} V, V_r = {} V (relative "
-                                         "weighting needs |I| > 0; restrict the read range)",
-                                         vs[k], vr[k]));
+      throw CalibrationError(
+          fmt::format("read polynomial fit: zero current at V_s = {} V, V_r = {} V (relative "
+                      "weighting needs |I| > 0; restrict the read range)",
+                      vs[k], vr[k]));
     }
     w.push_back(1.0 / std::fabs(i[k]));
   }
@@ -205,7 +207,8 @@ IvPopulationFit fit_metal_oxide_iv_population(const std::vector<double>& g0_s, c
       for (double v : v_v) {
         design.insert(design.end(), {v, v * v * v});
       }
-      const auto f = fit_linear(design, 2, *cur, {}, fmt::format("metal_oxide I-V of device {} at G0 = {} S", k, g0_s[gi]));
+      const auto f =
+          fit_linear(design, 2, *cur, {}, fmt::format("metal_oxide I-V of device {} at G0 = {} S", k, g0_s[gi]));
       a1.push_back(f.params[0]);
       a3.push_back(f.params[1]);
     }
@@ -228,7 +231,8 @@ IvPopulationFit fit_metal_oxide_iv_population(const std::vector<double>& g0_s, c
     s3.push_back(cov < 0 ? -stddev(a3) : stddev(a3));
   }
   if (g.size() < 4) {
-    throw CalibrationError(fmt::format("metal_oxide I-V population fit: need >= 4 conductances with data, got {}", g.size()));
+    throw CalibrationError(
+        fmt::format("metal_oxide I-V population fit: need >= 4 conductances with data, got {}", g.size()));
   }
   std::vector<double> d1, y1, d3, y3, ds1, ys1, ds3, ys3;
   for (size_t k = 0; k < g.size(); ++k) {

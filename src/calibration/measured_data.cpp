@@ -44,8 +44,8 @@ std::vector<size_t> columns(const io::CsvTable& t, const std::vector<std::string
       for (const auto& h : t.header) {
         present += (present.empty() ? "" : ", ") + h;
       }
-      throw ConfigError(fmt::format("{}:{}: missing column '{}' (header has: {})", t.path, header_line(t.path), n,
-                                    present));
+      throw ConfigError(
+          fmt::format("{}:{}: missing column '{}' (header has: {})", t.path, header_line(t.path), n, present));
     }
   }
   return out;

@@ -41,15 +41,15 @@ constexpr uint64_t k_seed = 11;
 TEST_CASE("(a) Odeint VTEAM agrees with the SPICE VTEAM subcircuit on the same pulse trains", "[spice]") {
   const auto t0 = std::chrono::steady_clock::now();
   // Amplitudes around both thresholds (v_off 0.6 V, v_on -0.8 V), each pulse followed by a 0.1 V read.
-  const std::vector<double> amps{0.55, 0.1, 0.62, 0.1, 0.7, 0.1, 0.9, 0.1, 1.1, 0.1, -0.75, 0.1, -0.85, 0.1,
-                                 -1.0, 0.1, -1.2, 0.1, 0.65, 0.1, -0.82, 0.1};
+  const std::vector<double> amps{0.55, 0.1,   0.62, 0.1,  0.7, 0.1,  0.9, 0.1,  1.1, 0.1,   -0.75,
+                                 0.1,  -0.85, 0.1,  -1.0, 0.1, -1.2, 0.1, 0.65, 0.1, -0.82, 0.1};
   const double width = 10e-6, edge = 10e-9, gap = 1e-6;
   const auto wave = devices::pulse_train(amps, width, edge, gap);
   // Compare at the start and the end of every flat top (PWL breakpoints, where ngspice has a time point).
   std::vector<double> ts;
   for (size_t k = 0; k < amps.size(); ++k) {
-    const double start = static_cast<double>(k + 1) * gap + static_cast<double>(2 * k + 1) * edge +
-                         static_cast<double>(k) * width;
+    const double start =
+        static_cast<double>(k + 1) * gap + static_cast<double>(2 * k + 1) * edge + static_cast<double>(k) * width;
     ts.push_back(start);
     ts.push_back(start + width);
   }
@@ -73,15 +73,14 @@ TEST_CASE("(a) Odeint VTEAM agrees with the SPICE VTEAM subcircuit on the same p
       worst_di = std::max(worst_di, std::fabs(i_model - i_spice) / std::fabs(i_spice));
     }
   }
-  std::cout << "(a) Odeint vs SPICE VTEAM: max |dx| = " << worst_dx << ", max rel current error = " << worst_di
-            << " (" << x0s.size() << " trains x " << ts.size() << " samples, " << seconds_since(t0) << " s)\n";
+  std::cout << "(a) Odeint vs SPICE VTEAM: max |dx| = " << worst_dx << ", max rel current error = " << worst_di << " ("
+            << x0s.size() << " trains x " << ts.size() << " samples, " << seconds_since(t0) << " s)\n";
   // Acceptance bounds of issue 4. Expected error: both integrators at ~1e-7 relative tolerance.
   CHECK(worst_dx <= 1e-3);
   CHECK(worst_di <= 1e-3);
 }
 
-TEST_CASE("(b)+(c) VTEAM calibration from a SPICE Monte Carlo recovers the population and its updates",
-          "[spice]") {
+TEST_CASE("(b)+(c) VTEAM calibration from a SPICE Monte Carlo recovers the population and its updates", "[spice]") {
   const auto t0 = std::chrono::steady_clock::now();
   const auto tp = truth();
   const auto pop = draw_vteam_population(tp, k_n_devices, k_seed);
@@ -101,8 +100,8 @@ TEST_CASE("(b)+(c) VTEAM calibration from a SPICE Monte Carlo recovers the popul
   std::cout << "(b) VTEAM recovery from " << k_n_devices << " SPICE devices (" << seconds_since(t0) << " s):\n"
             << "  r_on " << p.r_on_ohm << " (1e3), r_off " << p.r_off_ohm << " (1e5), k_off " << p.k_off_per_s
             << " (1e5), k_on " << p.k_on_per_s << " (-2e5), v_off " << p.v_off_v << " (0.6), v_on " << p.v_on_v
-            << " (-0.8)\n  spreads: k " << p.k_d2d_sigma_rel << " (0.2), v_th " << p.v_th_d2d_sigma_rel
-            << " (0.05), r " << p.r_d2d_sigma_rel << " (0.1); worst per-device R^2 " << f.quality.r2 << "\n";
+            << " (-0.8)\n  spreads: k " << p.k_d2d_sigma_rel << " (0.2), v_th " << p.v_th_d2d_sigma_rel << " (0.05), r "
+            << p.r_d2d_sigma_rel << " (0.1); worst per-device R^2 " << f.quality.r2 << "\n";
   // Means: 2 % (acceptance). The Monte-Carlo error of a mean is spread/sqrt(400) <= 1 %, the extraction is
   // exact up to the 1 ns edges (< 1e-4).
   CHECK(p.r_on_ohm == Approx(tp.r_on_ohm).epsilon(0.02));
@@ -127,8 +126,8 @@ TEST_CASE("(b)+(c) VTEAM calibration from a SPICE Monte Carlo recovers the popul
     const auto s = run_vteam_update(pool(), verify, 0.5, proto, v, t_w, opt, prov);
     const auto m = sample_vteam_update(p, 20000, k_seed, 0.5, proto, v, t_w);
     std::cout << "(c) update at " << v << " V, " << t_w << " s: SPICE mean " << s.mean_s << " std " << s.std_s
-              << "; model mean " << m.mean_s << " std " << m.std_s << " (rel diff " << m.mean_s / s.mean_s - 1
-              << ", " << m.std_s / s.std_s - 1 << ")\n";
+              << "; model mean " << m.mean_s << " std " << m.std_s << " (rel diff " << m.mean_s / s.mean_s - 1 << ", "
+              << m.std_s / s.std_s - 1 << ")\n";
     // 5 % (acceptance). Budget: calibration error of the spreads (~1 % on the std here) and means (~2 %), plus
     // the Monte-Carlo error of 2000 SPICE devices (~1.5 % on the mean, ~2-3 % on the std).
     CHECK(m.mean_s == Approx(s.mean_s).epsilon(0.05));
@@ -161,8 +160,8 @@ TEST_CASE("(d) gain-cell card: retention and read polynomial fitted from SPICE 3
   const auto rf = fit_retention(ret, o.v_wbl_hold_v);
   const double t_ret = seconds_since(t0);
   // Read surface: fit on one grid, check on another (off-grid stored levels and RWL levels).
-  const auto fit_d = run_gaincell_read(pool(), o, {0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3}, {0.6, 0.7, 0.8, 0.9, 1.0},
-                                       prov);
+  const auto fit_d =
+      run_gaincell_read(pool(), o, {0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3}, {0.6, 0.7, 0.8, 0.9, 1.0}, prov);
   const auto chk_d = run_gaincell_read(pool(), o, {0.65, 0.85, 1.05, 1.25}, {0.65, 0.75, 0.85, 0.95}, prov);
   REQUIRE(prov.failed.empty());
   // Validity box: V_SN >= 0.5 V (above V_T; below ~0.45 V the current is exponential, devices.md 3.3) and

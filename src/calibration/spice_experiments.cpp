@@ -89,8 +89,8 @@ VteamTraces run_vteam_bench(spice::WorkerPool& pool, const std::vector<devices::
     s.command = "pimtx calibrate (src/calibration/spice_experiments.cpp, " + label + ")";
     spice::Job job;
     job.netlist = circuits::device_bench_lines(s);
-    job.commands = {fmt::format("tran {} {} 0 {} uic", circuits::num(tmax), circuits::num(wave.t_end_s()),
-                                circuits::num(tmax))};
+    job.commands = {
+        fmt::format("tran {} {} 0 {} uic", circuits::num(tmax), circuits::num(wave.t_end_s()), circuits::num(tmax))};
     job.save = {"time"};
     for (size_t k = 0; k < e - b; ++k) {
       job.save.push_back(circuits::cell_current_vector(k));
@@ -145,8 +145,8 @@ namespace {
 // Mid-plateau times of the two reads of update_wave().
 std::vector<double> update_reads(const VteamProtocol& p, double t_w) {
   const double r0 = p.t_gap_s + p.t_edge_s + 0.5 * p.t_read_s;
-  const double r1 = r0 + 0.5 * p.t_read_s + p.t_edge_s + p.t_gap_s + 2 * p.t_edge_s + t_w + p.t_gap_s + p.t_edge_s +
-                    0.5 * p.t_read_s;
+  const double r1 =
+      r0 + 0.5 * p.t_read_s + p.t_edge_s + p.t_gap_s + 2 * p.t_edge_s + t_w + p.t_gap_s + p.t_edge_s + 0.5 * p.t_read_s;
   return {r0, r1};
 }
 void finish_stats(UpdateMc& u) {
@@ -156,12 +156,11 @@ void finish_stats(UpdateMc& u) {
 }  // namespace
 
 UpdateMc run_vteam_update(spice::WorkerPool& pool, const std::vector<devices::VteamParams>& pop, double x0,
-                          const VteamProtocol& p, double v, double t_w, const VteamSpiceOptions& opt,
-                          SpiceRun& prov) {
+                          const VteamProtocol& p, double v, double t_w, const VteamSpiceOptions& opt, SpiceRun& prov) {
   const auto w = update_wave(p, v, t_w);
   const auto reads = update_reads(p, t_w);
-  const auto tr = run_vteam_bench(pool, pop, x0, w, std::min(t_w, p.t_read_s), reads, opt,
-                                  fmt::format("vteam_update_{}V", v));
+  const auto tr =
+      run_vteam_bench(pool, pop, x0, w, std::min(t_w, p.t_read_s), reads, opt, fmt::format("vteam_update_{}V", v));
   merge_runs(prov, tr.run);
   UpdateMc u{v, t_w, {}, 0, 0};
   for (const auto& i : tr.current_a) {

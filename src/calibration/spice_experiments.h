@@ -57,11 +57,11 @@ UpdateMc sample_vteam_update(const devices::VteamParams& model, size_t n, uint64
 
 // ---- metal-oxide (circuits/metal_oxide.sub, mo_device_g0) ----
 struct MoIvPopulation {
-  std::vector<double> g0_s;                     // (n_g0)
-  std::vector<double> v_v;                      // (n_v) sweep points
+  std::vector<double> g0_s;  // (n_g0)
+  std::vector<double> v_v;   // (n_v) sweep points
   // (n_g0 × n_devices) per-device I–V, row-major g0 then device; nullopt where the netlist failed.
   std::vector<std::optional<std::vector<double>>> i_a;
-  std::vector<double> xi;                       // (n_devices) d2d draws used in SPICE
+  std::vector<double> xi;  // (n_devices) d2d draws used in SPICE
   size_t n_devices = 0;
   SpiceRun run;
 };

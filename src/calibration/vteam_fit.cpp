@@ -38,9 +38,7 @@ ProtocolWave vteam_protocol_wave(const VteamProtocol& p, const devices::VteamPar
     out.t_read_s.push_back(flat(p.v_read_v, p.t_read_s) + 0.5 * p.t_read_s);
     return out.t_read_s.size() - 1;
   };
-  auto pulse = [&](double v, double width) {
-    out.t_pulse_end_s.push_back(flat(v, width) + width);
-  };
+  auto pulse = [&](double v, double width) { out.t_pulse_end_s.push_back(flat(v, width) + width); };
   read();  // R_off
   pulse(p.v_sat_set_v, p.t_sat_s);
   size_t last = read();  // R_on
@@ -96,8 +94,8 @@ std::array<double, 3> rate_line(const std::vector<double>& v, const std::vector<
 VteamDeviceFit fit_vteam_device(const ProtocolWave& w, const std::vector<double>& i, const devices::VteamParams& base,
                                 const std::string& device) {
   if (i.size() != w.t_read_s.size()) {
-    throw CalibrationError(fmt::format("vteam fit of {}: {} read currents for {} reads", device, i.size(),
-                                       w.t_read_s.size()));
+    throw CalibrationError(
+        fmt::format("vteam fit of {}: {} read currents for {} reads", device, i.size(), w.t_read_s.size()));
   }
   std::vector<double> r(i.size());
   for (size_t k = 0; k < i.size(); ++k) {

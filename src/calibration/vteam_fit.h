@@ -47,7 +47,7 @@ struct ProtocolPulse {
 
 struct ProtocolWave {
   devices::Waveform wave;
-  std::vector<double> t_read_s;      // (n_reads) mid-plateau sample times
+  std::vector<double> t_read_s;       // (n_reads) mid-plateau sample times
   std::vector<double> t_pulse_end_s;  // (n_pulses incl. saturation) end of each flat top
   std::vector<ProtocolPulse> reset, set;
   double v_read_v = 0;
@@ -65,9 +65,9 @@ VteamDeviceFit fit_vteam_device(const ProtocolWave& wave, const std::vector<doub
                                 const devices::VteamParams& base, const std::string& device);
 
 struct VteamPopulationFit {
-  devices::VteamParams params;         // medians/means + d2d spreads (other fields from base)
+  devices::VteamParams params;  // medians/means + d2d spreads (other fields from base)
   std::map<std::string, double> std_err;
-  FitQuality quality;                  // worst per-device R², n_points = devices used
+  FitQuality quality;  // worst per-device R², n_points = devices used
   size_t n_devices = 0;
 };
 VteamPopulationFit fit_vteam_population(const std::vector<VteamDeviceFit>& devices, const devices::VteamParams& base);

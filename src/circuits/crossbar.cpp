@@ -213,13 +213,13 @@ std::string crossbar_netlist(const CrossbarSpec& s) {
   };
   line(fmt::format("* pimtx crossbar {}x{} ({} cells, {} mode)", m, n, cell_type_name(s.cell), mode_name(s.mode)));
   line("* generator: pimtx::circuits::crossbar_netlist (src/circuits/crossbar.cpp); geometry: src/circuits/crossbar.h");
-  line(fmt::format("* parameters: n_rows={} n_cols={} cell={} r_wire_row_ohm={} r_wire_col_ohm={} r_driver_ohm={} "
-                   "r_sense_ohm={} sense={} mode={}",
-                   m, n, cell_type_name(s.cell), num(s.r_wire_row_ohm), num(s.r_wire_col_ohm), num(s.r_driver_ohm),
-                   num(s.r_sense_ohm),
-                   s.sense == SenseMode::virtual_ground ? "virtual_ground"
-                                                        : "load_resistor r_load_ohm=" + num(s.r_load_ohm),
-                   mode_name(s.mode)));
+  line(fmt::format(
+      "* parameters: n_rows={} n_cols={} cell={} r_wire_row_ohm={} r_wire_col_ohm={} r_driver_ohm={} "
+      "r_sense_ohm={} sense={} mode={}",
+      m, n, cell_type_name(s.cell), num(s.r_wire_row_ohm), num(s.r_wire_col_ohm), num(s.r_driver_ohm),
+      num(s.r_sense_ohm),
+      s.sense == SenseMode::virtual_ground ? "virtual_ground" : "load_resistor r_load_ohm=" + num(s.r_load_ohm),
+      mode_name(s.mode)));
   if (s.mode == CrossbarMode::write_half || s.mode == CrossbarMode::write_third) {
     line(fmt::format("* write: sel_row={} sel_col={} v_write_v={}", s.sel_row, s.sel_col, num(s.v_write_v)));
   }
@@ -246,8 +246,8 @@ std::string crossbar_netlist(const CrossbarSpec& s) {
   for (size_t i = 0; i < m; ++i) {
     const std::string w0 = wl_node(s, i, 0);
     const std::string src_node = s.r_driver_ohm > 0.0 ? fmt::format("dr{}", i) : w0;
-    const std::string value = s.mode == CrossbarMode::pulse_train ? pulse_waveform(s, s.pulse_rows_v, i, m)
-                                                                  : "DC " + num(rows[i]);
+    const std::string value =
+        s.mode == CrossbarMode::pulse_train ? pulse_waveform(s, s.pulse_rows_v, i, m) : "DC " + num(rows[i]);
     line(fmt::format("Vr{} {} 0 {}", i, src_node, value));
     if (s.r_driver_ohm > 0.0) {
       line(fmt::format("Rdr{} {} {} {}", i, src_node, w0, num(s.r_driver_ohm)));
@@ -270,8 +270,8 @@ std::string crossbar_netlist(const CrossbarSpec& s) {
     if (s.r_sense_ohm > 0.0) {
       line(fmt::format("Rs{} {} {} {}", j, end, sense_node, num(s.r_sense_ohm)));
     }
-    const std::string value = s.mode == CrossbarMode::pulse_train ? pulse_waveform(s, s.pulse_cols_v, j, n)
-                                                                  : "DC " + num(cols[j]);
+    const std::string value =
+        s.mode == CrossbarMode::pulse_train ? pulse_waveform(s, s.pulse_cols_v, j, n) : "DC " + num(cols[j]);
     if (s.sense == SenseMode::virtual_ground) {
       line(fmt::format("Vs{} {} 0 {}", j, sense_node, value));
     } else {
@@ -298,8 +298,8 @@ std::string crossbar_netlist(const CrossbarSpec& s) {
                            num(s.xi.empty() ? 0.0 : s.xi[k])));
           break;
         case CellType::vteam:
-          line(fmt::format("Xc{}_{} {} {} vteam ron={} roff={} von={} voff={} kon={} koff={} aon={} aoff={} x0={}",
-                           i, j, w, b, num(vt.r_on_ohm), num(vt.r_off_ohm), num(vt.v_on_v), num(vt.v_off_v),
+          line(fmt::format("Xc{}_{} {} {} vteam ron={} roff={} von={} voff={} kon={} koff={} aon={} aoff={} x0={}", i,
+                           j, w, b, num(vt.r_on_ohm), num(vt.r_off_ohm), num(vt.v_on_v), num(vt.v_off_v),
                            num(vt.k_on_per_s), num(vt.k_off_per_s), num(vt.alpha_on), num(vt.alpha_off),
                            num(s.x0.empty() ? s.x0_default : s.x0[k])));
           break;

@@ -64,11 +64,11 @@ struct CrossbarSpec {
   CellType cell = CellType::resistor;
 
   // Per-cell parameters, row-major (n_rows, n_cols); empty = every cell uses the default.
-  std::vector<double> g_s;   // resistor: conductance 1/R (S); metal_oxide: nominal G0 (S)
+  std::vector<double> g_s;  // resistor: conductance 1/R (S); metal_oxide: nominal G0 (S)
   double g_default_s = 1e-4;
-  std::vector<double> xi;    // metal_oxide: device-to-device draw N(0,1) per cell (empty: 0)
-  double temp_k = 333.0;     // metal_oxide temperature (K)
-  std::vector<double> x0;    // vteam: initial state in [0, 1] per cell (applied with `tran ... uic`)
+  std::vector<double> xi;  // metal_oxide: device-to-device draw N(0,1) per cell (empty: 0)
+  double temp_k = 333.0;   // metal_oxide temperature (K)
+  std::vector<double> x0;  // vteam: initial state in [0, 1] per cell (applied with `tran ... uic`)
   double x0_default = 0.5;
   VteamCellParams vteam;
 
@@ -105,13 +105,13 @@ std::string crossbar_netlist(const CrossbarSpec& spec);
 std::vector<std::string> crossbar_lines(const CrossbarSpec& spec);
 
 // Vector names and node names (lower case, as ngspice lists them).
-std::string sense_vector(size_t col);      // "vs{col}#branch", sense current of column col (A)
-std::string row_source_vector(size_t row); // "vr{row}#branch", current into the + terminal of Vr{row} (A)
+std::string sense_vector(size_t col);       // "vs{col}#branch", sense current of column col (A)
+std::string row_source_vector(size_t row);  // "vr{row}#branch", current into the + terminal of Vr{row} (A)
 std::string wl_node(const CrossbarSpec& spec, size_t row, size_t col);
 std::string bl_node(const CrossbarSpec& spec, size_t row, size_t col);
 double pulse_train_duration_s(const CrossbarSpec& spec);
 
-const char* cell_type_name(CellType t);  // "resistor", "metal_oxide", "vteam"
+const char* cell_type_name(CellType t);             // "resistor", "metal_oxide", "vteam"
 CellType parse_cell_type(const std::string& name);  // ConfigError listing valid names
 
 }  // namespace pimtx::circuits

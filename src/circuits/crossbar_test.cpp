@@ -1,11 +1,12 @@
 // Crossbar generator: structure tests (no ngspice) and [spice] tests against an independent nodal solve.
+#include "circuits/crossbar.h"
+
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
 #include <string>
 
-#include "circuits/crossbar.h"
 #include "circuits/netlist.h"
 #include "core/errors.h"
 #include "core/rng.h"

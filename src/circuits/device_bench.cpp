@@ -70,8 +70,8 @@ void DeviceBenchSpec::validate() const {
 std::string device_bench_netlist(const DeviceBenchSpec& s) {
   s.validate();
   const size_t n = s.n_cells();
-  std::string out = fmt::format("* pimtx device bench: {} independent {} cells driven by Vd\n", n,
-                                cell_type_name(s.cell));
+  std::string out =
+      fmt::format("* pimtx device bench: {} independent {} cells driven by Vd\n", n, cell_type_name(s.cell));
   out += "* generator: src/circuits/device_bench.cpp (device_bench_netlist)";
   out += s.command.empty() ? "\n" : "; regenerate with: " + s.command + "\n";
   out += s.cell == CellType::vteam ? circuit_file("vteam.sub") : circuit_file("metal_oxide.sub");
@@ -84,8 +84,8 @@ std::string device_bench_netlist(const DeviceBenchSpec& s) {
     out += fmt::format("Vs{} d a{} DC 0\n", k, k);
     if (s.cell == CellType::vteam) {
       const auto& p = s.vteam[k];
-      out += fmt::format("Xc{} a{} 0 vteam ron={} roff={} von={} voff={} kon={} koff={} aon={} aoff={} x0={}\n", k,
-                         k, num(p.r_on_ohm), num(p.r_off_ohm), num(p.v_on_v), num(p.v_off_v), num(p.k_on_per_s),
+      out += fmt::format("Xc{} a{} 0 vteam ron={} roff={} von={} voff={} kon={} koff={} aon={} aoff={} x0={}\n", k, k,
+                         num(p.r_on_ohm), num(p.r_off_ohm), num(p.v_on_v), num(p.v_off_v), num(p.k_on_per_s),
                          num(p.k_off_per_s), num(p.alpha_on), num(p.alpha_off), num(s.x0[k]));
     } else {
       out += fmt::format("Xc{} a{} 0 mo_device_g0 g0={} temp_k={} xi={}\n", k, k, num(s.g0_s[k]), num(s.temp_k),

@@ -46,8 +46,9 @@ TEST_CASE("device bench cells are independent: each current is v / R of its own 
   s.vteam[1].r_on_ohm = 2e3;
   s.x0 = {0.0, 0.5};
   s.drive_pwl = {{0.0, 0.0}, {1e-7, 0.2}, {1e-6, 0.2}};  // below both thresholds: the states do not move
-  const auto r = pimtx::spice::run_job(
-      {device_bench_lines(s), {"tran 10n 1u 0 10n uic"}, {drive_vector(), cell_current_vector(0), cell_current_vector(1)}});
+  const auto r = pimtx::spice::run_job({device_bench_lines(s),
+                                        {"tran 10n 1u 0 10n uic"},
+                                        {drive_vector(), cell_current_vector(0), cell_current_vector(1)}});
   const double v = r.at(drive_vector()).real.back();
   CHECK(v == Approx(0.2));
   // Linear B-source resistance; the Newton solve is exact to ~1e-9 relative.

@@ -63,7 +63,8 @@ TEST_CASE("metal-oxide cell follows I = A1 V + A3 V^3 with the devices.md 2.7 co
   pimtx::spice::Job job{crossbar_lines(s), {"dc vr0 -0.4 0.4 0.05"}, {"v(w0_0)", sense_vector(0)}};
   const auto r = pimtx::spice::run_job(job);
   const double t_c = t_k - 273.15;  // the law takes Celsius (circuits/metal_oxide.sub header)
-  const double a1 = -2.58e-6 + 0.977 * g0 + 1.166e-7 * t_c + xi * (-1.07e-6 + 0.25 * g0 + 2.20e-8 * t_c - 1300 * g0 * g0);
+  const double a1 =
+      -2.58e-6 + 0.977 * g0 + 1.166e-7 * t_c + xi * (-1.07e-6 + 0.25 * g0 + 2.20e-8 * t_c - 1300 * g0 * g0);
   const double a3 = 1.18 * g0 + 6596 * g0 * g0 + 1.605e-3 * std::pow(t_c, -1.33) +
                     xi * (1.17e-5 + 1.30 * g0 - 1.0e-7 * t_c - 6500 * g0 * g0 - 2.50e-3 * g0 * t_c);
   const auto& v = r.at("v(w0_0)").real;
@@ -126,7 +127,7 @@ TEST_CASE("VTEAM cell pulse response matches an independent RK4 integration", "[
     tt += dt;
   }
   INFO("final x: spice " << xs.back() << ", RK4 " << x << "; worst |dx| " << worst);
-  CHECK(xs.back() < 0.5);   // the second pulse moved it back down
+  CHECK(xs.back() < 0.5);  // the second pulse moved it back down
   CHECK(std::abs(xs.back() - x) < 1e-4);
   // State compared at ngspice's points against the RK4 state of the grid point just past them (<= 1 ns
   // later, dx/dt <= 3e4 /s -> <= 3e-5), plus ngspice's integration error at reltol 1e-7.

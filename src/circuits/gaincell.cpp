@@ -42,8 +42,12 @@ void GainCellSpec::validate() const {
   if (!v_read_v.empty() && v_read_v.size() != n_rows) {
     bad("v_read_v", fmt::format("({} values)", v_read_v.size()), fmt::format("must hold {} values", n_rows));
   }
-  for (const auto& [name, v] : {std::pair<const char*, double>{"w_m", w_m}, {"l_m", l_m}, {"c_sn_f", c_sn_f},
-                                {"t_edge_s", t_edge_s}, {"t_write_s", t_write_s}, {"t_read_s", t_read_s}}) {
+  for (const auto& [name, v] : {std::pair<const char*, double>{"w_m", w_m},
+                                {"l_m", l_m},
+                                {"c_sn_f", c_sn_f},
+                                {"t_edge_s", t_edge_s},
+                                {"t_write_s", t_write_s},
+                                {"t_read_s", t_read_s}}) {
     if (!(v > 0.0) || !std::isfinite(v)) {
       bad(name, num(v), "must be > 0");
     }
@@ -51,8 +55,10 @@ void GainCellSpec::validate() const {
   if (!(t_hold_s >= 0.0) || !std::isfinite(t_hold_s)) {
     bad("t_hold_s", num(t_hold_s), "must be >= 0");
   }
-  for (const auto& [name, v] : {std::pair<const char*, double>{"v_wwl_on_v", v_wwl_on_v}, {"v_wwl_off_v", v_wwl_off_v},
-                                {"v_wbl_hold_v", v_wbl_hold_v}, {"v_rbl_v", v_rbl_v}}) {
+  for (const auto& [name, v] : {std::pair<const char*, double>{"v_wwl_on_v", v_wwl_on_v},
+                                {"v_wwl_off_v", v_wwl_off_v},
+                                {"v_wbl_hold_v", v_wbl_hold_v},
+                                {"v_rbl_v", v_rbl_v}}) {
     if (!std::isfinite(v) || std::abs(v) > 5.0) {
       bad(name, num(v), "must be in [-5, 5] V");
     }
@@ -90,10 +96,11 @@ std::string gaincell_netlist(const GainCellSpec& s) {
   line(fmt::format("* parameters: w_m={} l_m={} c_sn_f={} v_wwl_on_v={} v_wwl_off_v={} v_wbl_hold_v={} v_rbl_v={}",
                    num(s.w_m), num(s.l_m), num(s.c_sn_f), num(s.v_wwl_on_v), num(s.v_wwl_off_v), num(s.v_wbl_hold_v),
                    num(s.v_rbl_v)));
-  line(fmt::format("* timing: t_edge_s={} t_write_s={} t_hold_s={} t_read_s={}; write ends {} s, read window [{}, {}] s, "
-                   "end {} s",
-                   num(te), num(s.t_write_s), num(s.t_hold_s), num(s.t_read_s), num(t_wend), num(t_read0),
-                   num(t_read1), num(total_duration_s(s))));
+  line(fmt::format(
+      "* timing: t_edge_s={} t_write_s={} t_hold_s={} t_read_s={}; write ends {} s, read window [{}, {}] s, "
+      "end {} s",
+      num(te), num(s.t_write_s), num(s.t_hold_s), num(s.t_read_s), num(t_wend), num(t_read0), num(t_read1),
+      num(total_duration_s(s))));
   line("* regenerate: " + (s.command.empty() ? std::string("(generated through the C++ API)") : s.command));
   line("* read current of column c = -i(vrbl{c}); storage node of cell (r,c) = v(xc{r}_{c}.sn)");
   line("* ---- circuits/gc_nmos.mod (embedded) ----");

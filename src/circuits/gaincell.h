@@ -33,9 +33,9 @@ struct GainCellSpec {
   size_t n_rows = 2;
   size_t n_cols = 2;
   GainCellType type = GainCellType::t3;
-  double w_m = 0.2e-6;     // transistor width
-  double l_m = 0.1e-6;     // transistor length
-  double c_sn_f = 1e-15;   // storage capacitance
+  double w_m = 0.2e-6;            // transistor width
+  double l_m = 0.1e-6;            // transistor length
+  double c_sn_f = 1e-15;          // storage capacitance
   std::vector<double> v_store_v;  // (n_rows, n_cols) values written; empty = all 0.9 V
   std::vector<double> v_read_v;   // (n_rows) read-phase levels; empty = all 0.9 V (3T RWL) / 0.45 V (2T)
   double v_wwl_on_v = 1.3;
@@ -56,10 +56,10 @@ struct GainCellSpec {
 std::string gaincell_netlist(const GainCellSpec& spec);
 std::vector<std::string> gaincell_lines(const GainCellSpec& spec);
 
-std::string rbl_vector(size_t col);                      // "vrbl{col}#branch"
-std::string storage_vector(size_t row, size_t col);      // "v(xc{row}_{col}.sn)"
+std::string rbl_vector(size_t col);                               // "vrbl{col}#branch"
+std::string storage_vector(size_t row, size_t col);               // "v(xc{row}_{col}.sn)"
 std::pair<double, double> read_window(const GainCellSpec& spec);  // flat part of the read phase (s)
-double write_end_s(const GainCellSpec& spec);            // end of the last write slot (s)
+double write_end_s(const GainCellSpec& spec);                     // end of the last write slot (s)
 double total_duration_s(const GainCellSpec& spec);
 
 }  // namespace pimtx::circuits

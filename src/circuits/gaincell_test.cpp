@@ -1,8 +1,9 @@
 // Gain-cell generator: structure tests and a [spice] write / hold / read run.
+#include "circuits/gaincell.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "circuits/gaincell.h"
 #include "circuits/netlist.h"
 #include "core/errors.h"
 #include "spice/engine.h"

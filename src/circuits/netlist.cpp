@@ -16,8 +16,8 @@ const char* circuit_file(std::string_view name) {
       return text;
     }
   }
-  throw ConfigError(fmt::format("unknown circuit file '{}'; valid names: {}", name,
-                                fmt::join(circuit_file_names(), ", ")));
+  throw ConfigError(
+      fmt::format("unknown circuit file '{}'; valid names: {}", name, fmt::join(circuit_file_names(), ", ")));
 }
 
 std::vector<std::string> circuit_file_names() {
@@ -50,8 +50,8 @@ std::string pwl(const std::vector<std::pair<double, double>>& points) {
   std::string s = "PWL(";
   for (size_t k = 0; k < points.size(); ++k) {
     if (k > 0 && !(points[k].first > points[k - 1].first)) {
-      throw NumericError(fmt::format("PWL times must increase: point {} at t = {} s after t = {} s", k,
-                                     points[k].first, points[k - 1].first));
+      throw NumericError(fmt::format("PWL times must increase: point {} at t = {} s after t = {} s", k, points[k].first,
+                                     points[k - 1].first));
     }
     s += (k == 0 ? "" : " ") + num(points[k].first) + " " + num(points[k].second);
   }

@@ -18,8 +18,8 @@
 #include "cli/commands.h"
 #include "cli/experiment.h"
 #include "core/errors.h"
-#include "io/text.h"
 #include "io/h5.h"
+#include "io/text.h"
 
 namespace pimtx::cli {
 
@@ -49,12 +49,12 @@ class EvalExperiment final : public Experiment {
     f.set_attr("/model", "format", c.format);
     f.set_attr("/model", "family", std::string(c.family == arch::Family::llama ? "llama" : "gpt2"));
     for (const auto& [k, v] : std::vector<std::pair<const char*, int>>{{"dim", c.dim},
-                                                                      {"hidden_dim", c.hidden_dim},
-                                                                      {"n_layers", c.n_layers},
-                                                                      {"n_heads", c.n_heads},
-                                                                      {"n_kv_heads", c.n_kv_heads},
-                                                                      {"vocab_size", c.vocab_size},
-                                                                      {"seq_len", c.seq_len}}) {
+                                                                       {"hidden_dim", c.hidden_dim},
+                                                                       {"n_layers", c.n_layers},
+                                                                       {"n_heads", c.n_heads},
+                                                                       {"n_kv_heads", c.n_kv_heads},
+                                                                       {"vocab_size", c.vocab_size},
+                                                                       {"seq_len", c.seq_len}}) {
       f.set_attr("/model", k, static_cast<int64_t>(v));
     }
     const auto stories = arch::split_stories(io::read_text_file(text_path_));
@@ -174,10 +174,11 @@ void add_eval_command(CLI::App& app, ActionTable& actions) {
     root.get_string("experiment", "eval", {"eval"});  // the same file also works with `pimtx run`
     EvalExperiment exp(root, seed);
     const std::filesystem::path out =
-        !o->out.empty() ? std::filesystem::path(o->out)
-                        : std::filesystem::path("results") /
-                              ((o->config.empty() ? std::string("eval") : std::filesystem::path(o->config).stem().string()) +
-                               ".h5");
+        !o->out.empty()
+            ? std::filesystem::path(o->out)
+            : std::filesystem::path("results") /
+                  ((o->config.empty() ? std::string("eval") : std::filesystem::path(o->config).stem().string()) +
+                   ".h5");
     std::string summary;
     run_job(cfg, seed, out, [&](io::ResultFile& f) { summary = exp.run(f); });
     // Summary without its last line, then the file, then the figures line last.

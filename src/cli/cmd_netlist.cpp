@@ -110,8 +110,8 @@ void add_netlist_command(CLI::App& app, ActionTable& actions) {
     }
     s.cell = circuits::parse_cell_type(x->cell);
     s.sense = x->sense == "virtual_ground" ? circuits::SenseMode::virtual_ground : circuits::SenseMode::load_resistor;
-    s.mode = x->mode == "read"         ? circuits::CrossbarMode::read
-             : x->mode == "write_half" ? circuits::CrossbarMode::write_half
+    s.mode = x->mode == "read"          ? circuits::CrossbarMode::read
+             : x->mode == "write_half"  ? circuits::CrossbarMode::write_half
              : x->mode == "write_third" ? circuits::CrossbarMode::write_third
                                         : circuits::CrossbarMode::pulse_train;
     const size_t cells = s.n_rows * s.n_cols;
@@ -152,7 +152,8 @@ void add_netlist_command(CLI::App& app, ActionTable& actions) {
     std::vector<double> v_store, v_read;
   };
   auto g = std::make_shared<GOpts>();
-  CLI::App* gc = sub->add_subcommand("gaincell", "Gain-cell array R x C (write / hold / read; src/circuits/gaincell.h)");
+  CLI::App* gc =
+      sub->add_subcommand("gaincell", "Gain-cell array R x C (write / hold / read; src/circuits/gaincell.h)");
   gc->add_option("--rows", g->spec.n_rows, "Rows")->check(CLI::Range(1, 1024));
   gc->add_option("--cols", g->spec.n_cols, "Columns")->check(CLI::Range(1, 1024));
   gc->add_option("--type", g->type, "Cell topology")->check(CLI::IsMember({"3t", "2t"}));

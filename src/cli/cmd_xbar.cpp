@@ -154,8 +154,8 @@ XbarJob read_job(core::Config& cfg, uint64_t seed) {
     }
   }
   auto sol = cfg.section("solver");
-  job.options.kind =
-      sol.get_string("type", "direct", {"direct", "pcg"}) == "pcg" ? xbar::LinearSolverKind::pcg : xbar::LinearSolverKind::direct;
+  job.options.kind = sol.get_string("type", "direct", {"direct", "pcg"}) == "pcg" ? xbar::LinearSolverKind::pcg
+                                                                                  : xbar::LinearSolverKind::direct;
   job.options.pcg_rel_tol = sol.get_double("pcg_rel_tol", job.options.pcg_rel_tol, core::Range::positive());
   job.approx_sweeps = sol.get_int("approx_sweeps", 2, core::Range::closed(1, 100000));
   job.compare = sol.get_bool("compare", true);
@@ -202,8 +202,8 @@ MvmJob read_mvm_job(core::Config& cfg, uint64_t seed) {
   if (m.has("inputs_csv")) {
     const Eigen::MatrixXd x = read_matrix_csv(m, "inputs_csv");  // (n_vec, n_in)
     if (x.cols() != job.w.rows()) {
-      m.fail("inputs_csv", fmt::format("each line has {} inputs but the weight matrix has {} rows", x.cols(),
-                                       job.w.rows()));
+      m.fail("inputs_csv",
+             fmt::format("each line has {} inputs but the weight matrix has {} rows", x.cols(), job.w.rows()));
     }
     job.x = x.transpose();
   } else {
@@ -257,10 +257,10 @@ int run_mvm(core::Config& cfg, uint64_t seed, const std::filesystem::path& out) 
     f.write_string("/xbar/mvm/programming", job.model->type());
     f.write_scalar("/xbar/timing/t_program_s", t_program, "s");
     f.write_scalar("/xbar/timing/t_mvm_s", t_mvm, "s");
-    summary = fmt::format("xbar mvm {}x{} on {} tile(s) ({}), {} vector(s): relative error {:.3g} (max {:.3g} of "
-                          "full scale); programming {:.3g} s, mvm {:.3g} s",
-                          job.w.rows(), job.w.cols(), mvm.n_tiles(), job.model->type(), job.x.cols(), rel, max_rel_fs,
-                          t_program, t_mvm);
+    summary = fmt::format(
+        "xbar mvm {}x{} on {} tile(s) ({}), {} vector(s): relative error {:.3g} (max {:.3g} of "
+        "full scale); programming {:.3g} s, mvm {:.3g} s",
+        job.w.rows(), job.w.cols(), mvm.n_tiles(), job.model->type(), job.x.cols(), rel, max_rel_fs, t_program, t_mvm);
   });
   std::cout << summary << "\nwrote " << out.string() << "\n";
   return 0;
@@ -274,7 +274,8 @@ void add_xbar_command(CLI::App& app, ActionTable& actions) {
     CommonOptions common;
   };
   auto o = std::make_shared<Opts>();
-  CLI::App* sub = app.add_subcommand("xbar", "Solve a crossbar (IR drop, sneak paths, nonlinear cells) for input vectors");
+  CLI::App* sub =
+      app.add_subcommand("xbar", "Solve a crossbar (IR drop, sneak paths, nonlinear cells) for input vectors");
   sub->add_option("config", o->config, "Array config (TOML): [array], [input] or [bias], [solver]")->required();
   sub->add_option("-o,--output", o->out, "Result file (default: results/<config name>.h5)");
   add_common_options(sub, o->common);
@@ -327,8 +328,8 @@ void add_xbar_command(CLI::App& app, ActionTable& actions) {
         const Eigen::MatrixXd ideal = xbar::ideal_currents(job.cells, job.drive);
         emit("ideal", ideal, since(t1));
         t1 = Clock::now();
-        const Eigen::MatrixXd approx = xbar::line_relaxation_currents(job.cells, job.parasitics, job.drive,
-                                                                      static_cast<int>(job.approx_sweeps));
+        const Eigen::MatrixXd approx =
+            xbar::line_relaxation_currents(job.cells, job.parasitics, job.drive, static_cast<int>(job.approx_sweeps));
         emit("approx", approx, since(t1));
         f.write_scalar("/xbar/approx/n_sweeps", job.approx_sweeps, "count");
       }

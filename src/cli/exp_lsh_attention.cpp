@@ -30,8 +30,8 @@
 #include "arch/transformer.h"
 #include "cli/experiment.h"
 #include "core/errors.h"
-#include "io/text.h"
 #include "core/progress.h"
+#include "io/text.h"
 
 namespace pimtx::cli {
 
@@ -134,8 +134,7 @@ class LshAttentionExperiment final : public Experiment {
       for (size_t b = 0; b < nb; ++b) {
         for (size_t r = 0; r < nr; ++r) {
           for (size_t k = 0; k < nk; ++k) {
-            auto [cfg, engine] =
-                make_engine(s, static_cast<int>(bits_[b]), static_cast<int>(rounds_[r]), seed_ + k);
+            auto [cfg, engine] = make_engine(s, static_cast<int>(bits_[b]), static_cast<int>(rounds_[r]), seed_ + k);
             const RunResult res = evaluate(*engine, stories, model_->config.n_layers, true);
             const std::string rg =
                 fmt::format("{}/runs/{}_b{}_r{}_s{}", g, source_names_[s], bits_[b], rounds_[r], seed_ + k);
@@ -203,7 +202,7 @@ class LshAttentionExperiment final : public Experiment {
 
  private:
   std::pair<std::shared_ptr<core::Config>, std::unique_ptr<arch::Transformer>> make_engine(size_t s, int bits,
-                                                                                          int rounds, uint64_t seed) {
+                                                                                           int rounds, uint64_t seed) {
     auto cfg = std::make_shared<core::Config>(
         source_cfgs_[s].section("arch.attention.planes").copy_to("arch.attention.planes"));
     cfg->apply_override("arch.attention.type=\"lsh\"");
@@ -254,10 +253,10 @@ class LshAttentionExperiment final : public Experiment {
   // uses 16 software bits in 1 round (65,536 buckets: a chance collision per pair ~1.5e-5 for random
   // directions; the attended fraction it reports counts those too).
   std::pair<std::shared_ptr<core::Config>, std::unique_ptr<arch::Transformer>> make_window_only_engine() {
-    auto cfg = std::make_shared<core::Config>(core::Config::from_string(fmt::format(
-        "[arch.attention]\ntype = \"lsh\"\nn_bits = 16\nn_rounds = 1\nn_window = {}\nn_sink = {}\n"
-        "n_sparsity_skip_pos = {}\n[arch.attention.planes]\ntype = \"gaussian\"\n",
-        n_window_, n_sink_, skip_pos_)));
+    auto cfg = std::make_shared<core::Config>(core::Config::from_string(
+        fmt::format("[arch.attention]\ntype = \"lsh\"\nn_bits = 16\nn_rounds = 1\nn_window = {}\nn_sink = {}\n"
+                    "n_sparsity_skip_pos = {}\n[arch.attention.planes]\ntype = \"gaussian\"\n",
+                    n_window_, n_sink_, skip_pos_)));
     auto engine = std::make_unique<arch::Transformer>(*model_, cfg->section("arch"), seed_);
     cfg->check_unknown();
     return {cfg, std::move(engine)};
@@ -300,13 +299,11 @@ class LshAttentionExperiment final : public Experiment {
   }
 
   std::string summary(const RunResult& d, const RunResult& w, const std::vector<double>& nll,
-                      const std::vector<double>& frac_b,
-                      const std::vector<arch::lsh::CollisionResult>& coll) const {
+                      const std::vector<double>& frac_b, const std::vector<arch::lsh::CollisionResult>& coll) const {
     const size_t nb = bits_.size(), nr = rounds_.size(), ns = source_names_.size();
-    std::string s = fmt::format("LSH attention on {} tokens, n_window {}, n_sink {}, keys {}: dense NLL {:.4f} nats\n",
-                                d.n_tokens, n_window_, n_sink_,
-                                center_keys_ ? fmt::format("centred ({} calibration stories)", n_calib_) : "raw",
-                                d.nll);
+    std::string s = fmt::format(
+        "LSH attention on {} tokens, n_window {}, n_sink {}, keys {}: dense NLL {:.4f} nats\n", d.n_tokens, n_window_,
+        n_sink_, center_keys_ ? fmt::format("centred ({} calibration stories)", n_calib_) : "raw", d.nll);
     if (n_window_ > 0 || n_sink_ > 0) {
       s += fmt::format("window only (no hash matches): NLL {:.4f} ({:+.2f}% vs dense), attended {:.3f}\n", w.nll,
                        100.0 * (w.nll / d.nll - 1.0), w.attended_frac_beyond);

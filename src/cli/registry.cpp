@@ -5,7 +5,8 @@ namespace pimtx::cli {
 
 std::unique_ptr<Experiment> make_eval_experiment(core::Section& root, uint64_t seed);  // cmd_eval.cpp
 
-std::unique_ptr<Experiment> make_spice_crossbar_experiment(core::Section& root, uint64_t seed);  // exp_spice_crossbar.cpp
+std::unique_ptr<Experiment> make_spice_crossbar_experiment(core::Section& root,
+                                                           uint64_t seed);  // exp_spice_crossbar.cpp
 
 std::unique_ptr<Experiment> make_lsh_attention_experiment(core::Section& root, uint64_t seed);  // exp_lsh_attention.cpp
 

@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/errors.h"
 
@@ -167,7 +167,8 @@ std::string Range::describe() const {
   return "must be finite";
 }
 
-Section::Section(std::shared_ptr<ConfigState> state, std::string path) : state_(std::move(state)), path_(std::move(path)) {}
+Section::Section(std::shared_ptr<ConfigState> state, std::string path)
+    : state_(std::move(state)), path_(std::move(path)) {}
 
 std::string Section::key_path(std::string_view key) const { return join_path(path_, key); }
 
@@ -341,7 +342,8 @@ std::vector<int64_t> Section::get_int_array(std::string_view key, const std::vec
     size_t i = 0;
     for (const auto& e : *n->as_array()) {
       if (!e.is_integer()) {
-        SectionAccess::fail_value(*this, key, *n, fmt::format("element {} is {}, expected an integer", i, type_name(e)));
+        SectionAccess::fail_value(*this, key, *n,
+                                  fmt::format("element {} is {}, expected an integer", i, type_name(e)));
       }
       const int64_t x = e.as_integer()->get();
       if (!range.contains(static_cast<double>(x))) {
@@ -508,8 +510,8 @@ void Config::apply_override(const std::string& assignment) {
   const std::string value = trim(assignment.substr(eq + 1));
   const auto parts = split_path(key);
   for (const auto& p : parts) {
-    if (p.empty() || p.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
-                         std::string::npos) {
+    if (p.empty() ||
+        p.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos) {
       throw UsageError(fmt::format("--set '{}': bad key path '{}'", assignment, key));
     }
   }

@@ -55,8 +55,7 @@ class Section {
   int64_t get_int(std::string_view key, int64_t def, Range range = {});
   int64_t require_int(std::string_view key, Range range = {});
   bool get_bool(std::string_view key, bool def);
-  std::string get_string(std::string_view key, const std::string& def,
-                         const std::vector<std::string>& allowed = {});
+  std::string get_string(std::string_view key, const std::string& def, const std::vector<std::string>& allowed = {});
   std::string require_string(std::string_view key, const std::vector<std::string>& allowed = {});
   std::vector<double> get_double_array(std::string_view key, const std::vector<double>& def, Range range = {});
   std::vector<int64_t> get_int_array(std::string_view key, const std::vector<int64_t>& def, Range range = {});

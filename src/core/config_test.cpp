@@ -43,7 +43,8 @@ TEST_CASE("unknown key is rejected with the valid keys listed", "[config]") {
 TEST_CASE("unknown top-level table is rejected", "[config]") {
   Config c = Config::from_string("seed = 1\n[xbra]\nrows = 4\n", "t.toml");
   c.root().get_int("seed", 0);
-  CHECK(error_of([&] { c.check_unknown(); }) == "unknown config key 'xbra' (t.toml:2); valid keys in the top level: seed");
+  CHECK(error_of([&] { c.check_unknown(); }) ==
+        "unknown config key 'xbra' (t.toml:2); valid keys in the top level: seed");
 }
 
 TEST_CASE("wrong type and out-of-range values give exact messages", "[config]") {
@@ -52,7 +53,8 @@ TEST_CASE("wrong type and out-of-range values give exact messages", "[config]") 
   CHECK(error_of([&] { a.get_double("r_ohm", 1.0, Range::positive()); }) ==
         "config key 'a.r_ohm' = -5 (t.toml:2): must be > 0");
   CHECK(error_of([&] { a.get_int("n", 1); }) == "config key 'a.n' = 2.5 (t.toml:3): expected an integer, got a number");
-  CHECK(error_of([&] { a.get_string("s", ""); }) == "config key 'a.s' = 3 (t.toml:4): expected a string, got an integer");
+  CHECK(error_of([&] { a.get_string("s", ""); }) ==
+        "config key 'a.s' = 3 (t.toml:4): expected a string, got an integer");
   CHECK(error_of([&] { a.get_bool("flag", false); }) ==
         "config key 'a.flag' = 1 (t.toml:5): expected true or false, got an integer");
   CHECK_THROWS_AS(a.get_double("r_ohm", 1.0, Range::closed(0, 1)), ConfigError);
@@ -60,8 +62,9 @@ TEST_CASE("wrong type and out-of-range values give exact messages", "[config]") 
 
 TEST_CASE("choices are checked", "[config]") {
   Config c = Config::from_string("mode = \"fast\"\n", "t.toml");
-  CHECK(error_of([&] { c.root().get_string("mode", "x", {"exact", "ideal"}); }) ==
-        "config key 'mode' = \"fast\" (t.toml:1): must be one of: exact, ideal");
+  CHECK(error_of([&] {
+          c.root().get_string("mode", "x", {"exact", "ideal"});
+        }) == "config key 'mode' = \"fast\" (t.toml:1): must be one of: exact, ideal");
 }
 
 TEST_CASE("overrides from --set replace, add and are validated the same way", "[config]") {

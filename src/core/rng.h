@@ -45,9 +45,9 @@ class Rng {
   void refill();
 
   std::array<uint64_t, 2> key_{};
-  uint64_t block_ = 0;               // Philox counter (block index)
-  std::array<uint64_t, 4> buf_{};    // current Philox output block
-  int pos_ = 4;                      // next unread word in buf_
+  uint64_t block_ = 0;             // Philox counter (block index)
+  std::array<uint64_t, 4> buf_{};  // current Philox output block
+  int pos_ = 4;                    // next unread word in buf_
   double spare_normal_ = 0.0;
   bool has_spare_ = false;
 };

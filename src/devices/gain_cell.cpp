@@ -33,16 +33,18 @@ std::vector<double> ReadPolynomial::basis(double vs, double vr) const {
 
 double ReadPolynomial::eval(double vs, double vr) const {
   if (coef_si.size() != n_terms(n_degree)) {
-    throw ConfigError(fmt::format("gain cell read polynomial has {} coefficients, degree {} needs {} (calibrate "
-                                  "the cell or load a device card)",
-                                  coef_si.size(), n_degree, n_terms(n_degree)));
+    throw ConfigError(
+        fmt::format("gain cell read polynomial has {} coefficients, degree {} needs {} (calibrate "
+                    "the cell or load a device card)",
+                    coef_si.size(), n_degree, n_terms(n_degree)));
   }
   constexpr double slack = 1e-9;
   if (vs < v_store_min_v - slack || vs > v_store_max_v + slack || vr < v_read_min_v - slack ||
       vr > v_read_max_v + slack) {
-    throw NumericError(fmt::format("gain cell read at V_store = {} V, V_read = {} V is outside the fitted range "
-                                   "[{}, {}] x [{}, {}] V",
-                                   vs, vr, v_store_min_v, v_store_max_v, v_read_min_v, v_read_max_v));
+    throw NumericError(
+        fmt::format("gain cell read at V_store = {} V, V_read = {} V is outside the fitted range "
+                    "[{}, {}] x [{}, {}] V",
+                    vs, vr, v_store_min_v, v_store_max_v, v_read_min_v, v_read_max_v));
   }
   const auto b = basis(vs, vr);
   double s = 0.0;
@@ -55,9 +57,10 @@ double ReadPolynomial::eval(double vs, double vr) const {
 void GainCellParams::validate() const {
   auto fail = [](const std::string& what) { throw ConfigError("gain_cell parameters: " + what); };
   if (!(c_store_f > 0) || !(temperature_k > 0) || !(tau_ret_s > 0) || !(tau_ret_d2d_sigma_rel >= 0)) {
-    fail(fmt::format("need c_store_f > 0 ({}), temperature_k > 0 ({}), tau_ret_s > 0 ({}), "
-                     "tau_ret_d2d_sigma_rel >= 0 ({})",
-                     c_store_f, temperature_k, tau_ret_s, tau_ret_d2d_sigma_rel));
+    fail(
+        fmt::format("need c_store_f > 0 ({}), temperature_k > 0 ({}), tau_ret_s > 0 ({}), "
+                    "tau_ret_d2d_sigma_rel >= 0 ({})",
+                    c_store_f, temperature_k, tau_ret_s, tau_ret_d2d_sigma_rel));
   }
   if (retention != "exponential" && retention != "leakage_ode") {
     fail("retention must be 'exponential' or 'leakage_ode', got '" + retention + "'");

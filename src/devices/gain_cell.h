@@ -9,8 +9,9 @@
 //                          ·(1 − exp(−(V − V_hold)/(kT/q))),  integrated with Boost.Odeint (rosenbrock4).
 //                  The DIBL term makes the decay accelerate as in the BSIM4 transient of §3.3.
 // Read: I_read = Σ_{i+j ≤ degree} c_ij·(V_SN − v_store_offset_v)^i·V_read^j, V_read = read word-line (RWL)
-//   level of the 3T cell, RBL at its fixed level (0.45 V in the SPICE calibration); coefficients fitted to SPICE by `pimtx calibrate` (src/calibration), valid
-//   only inside [v_store_min_v, v_store_max_v] × [v_read_min_v, v_read_max_v]; outside it throws.
+//   level of the 3T cell, RBL at its fixed level (0.45 V in the SPICE calibration); coefficients fitted to SPICE by
+//   `pimtx calibrate` (src/calibration), valid only inside [v_store_min_v, v_store_max_v] × [v_read_min_v,
+//   v_read_max_v]; outside it throws.
 // Default numbers: tau_ret_s = 1.39e-4 s from the BSIM4-default 3T cell of §3.3 (half-life 96 µs → τ =
 // 96 µs / ln 2); C_SN = 1 fF; no default read polynomial (it must come from a calibration card).
 //
@@ -48,8 +49,8 @@ struct GainCellParams {
   bool write_noise = true;
   std::string retention = "exponential";  // "exponential" | "leakage_ode"
   double tau_ret_s = 1.39e-4;
-  double tau_ret_d2d_sigma_rel = 0.0;     // σ of ln τ (or ln i0) per cell
-  double i0_a = 1e-7;                     // leakage_ode: subthreshold current at V_GS = V_T
+  double tau_ret_d2d_sigma_rel = 0.0;  // σ of ln τ (or ln i0) per cell
+  double i0_a = 1e-7;                  // leakage_ode: subthreshold current at V_GS = V_T
   double v_t_v = 0.4;
   double n_ratio = 1.5;
   double dibl_ratio = 0.1;

@@ -13,8 +13,8 @@ constexpr double k_boltzmann_j_per_k = 1.380649e-23;
 }
 
 void WhiteRtnParams::validate() const {
-  if (!(white_sigma_rel >= 0) || !(thermal_bandwidth_hz >= 0) || !(temperature_k > 0) ||
-      !(rtn_tau_low_s > 0) || !(rtn_tau_high_s > 0) || !(std::fabs(rtn_amplitude_rel) < 1)) {
+  if (!(white_sigma_rel >= 0) || !(thermal_bandwidth_hz >= 0) || !(temperature_k > 0) || !(rtn_tau_low_s > 0) ||
+      !(rtn_tau_high_s > 0) || !(std::fabs(rtn_amplitude_rel) < 1)) {
     throw ConfigError(fmt::format(
         "white_rtn read noise: need white_sigma_rel >= 0 ({}), thermal_bandwidth_hz >= 0 ({}), temperature_k > 0 "
         "({}), rtn taus > 0 ({}, {}), |rtn_amplitude_rel| < 1 ({})",
@@ -45,8 +45,8 @@ int WhiteRtnNoise::rtn_level(double t_now, ReadNoiseState& st, core::Rng& rng) c
     st.t_last_s = t_now;
   }
   if (t_now < st.t_last_s) {
-    throw NumericError(fmt::format("read noise: read time {} s is before the previous read at {} s", t_now,
-                                   st.t_last_s));
+    throw NumericError(
+        fmt::format("read noise: read time {} s is before the previous read at {} s", t_now, st.t_last_s));
   }
   while (st.t_next_flip_s <= t_now) {
     st.rtn_level = 1 - st.rtn_level;

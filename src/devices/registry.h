@@ -16,7 +16,7 @@ namespace pimtx::devices {
 using MemristorRegistry = core::Registry<MemristorModel>;
 using ReadNoiseRegistry = core::Registry<ReadNoise>;
 
-const MemristorRegistry& memristor_registry();  // "vteam", "metal_oxide"
-const ReadNoiseRegistry& read_noise_registry(); // "none", "white_rtn"
+const MemristorRegistry& memristor_registry();   // "vteam", "metal_oxide"
+const ReadNoiseRegistry& read_noise_registry();  // "none", "white_rtn"
 
 }  // namespace pimtx::devices

@@ -108,8 +108,8 @@ void advance(const VteamParams& q, double& x, double ta, double tb, double va, d
       continue;
     }
     State s{x};
-    auto stepper = odeint::make_controlled(q.ode_atol_rel, q.ode_rtol_rel, q.ode_max_step_s,
-                                           odeint::runge_kutta_dopri5<State>());
+    auto stepper =
+        odeint::make_controlled(q.ode_atol_rel, q.ode_rtol_rel, q.ode_max_step_s, odeint::runge_kutta_dopri5<State>());
     const double dt0 = std::min((t1 - t0) * 1e-3, q.ode_max_step_s > 0 ? q.ode_max_step_s : (t1 - t0));
     odeint::integrate_adaptive(stepper, sys, s, t0, t1, dt0);
     x = std::clamp(s[0], 0.0, 1.0);

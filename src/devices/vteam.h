@@ -44,9 +44,9 @@ struct VteamParams {
   double v_th_d2d_sigma_rel = 0.0;
   double r_d2d_sigma_rel = 0.0;
   double k_c2c_sigma_rel = 0.0;
-  double ode_rtol_rel = 1e-9;  // Rosenbrock error control (relative)
-  double ode_atol_rel = 1e-11; // absolute, on the normalised state
-  double ode_max_step_s = 0.0; // 0: no cap
+  double ode_rtol_rel = 1e-9;   // Rosenbrock error control (relative)
+  double ode_atol_rel = 1e-11;  // absolute, on the normalised state
+  double ode_max_step_s = 0.0;  // 0: no cap
   SwitchingParams switching;
 
   void validate() const;

@@ -30,8 +30,8 @@ void Waveform::validate() const {
   }
   for (size_t i = 1; i < t_s.size(); ++i) {
     if (!(t_s[i] > t_s[i - 1])) {
-      throw NumericError(fmt::format("waveform: time point {} ({} s) is not after point {} ({} s)", i, t_s[i],
-                                     i - 1, t_s[i - 1]));
+      throw NumericError(
+          fmt::format("waveform: time point {} ({} s) is not after point {} ({} s)", i, t_s[i], i - 1, t_s[i - 1]));
     }
   }
 }
@@ -46,8 +46,8 @@ std::string Waveform::spice_pwl() const {
 
 Waveform pulse_train(const std::vector<double>& amplitudes_v, double t_width_s, double t_edge_s, double t_gap_s) {
   if (!(t_width_s > 0) || !(t_edge_s > 0) || !(t_gap_s > 0)) {
-    throw NumericError(fmt::format("pulse_train: width {} s, edge {} s and gap {} s must all be > 0", t_width_s,
-                                   t_edge_s, t_gap_s));
+    throw NumericError(
+        fmt::format("pulse_train: width {} s, edge {} s and gap {} s must all be > 0", t_width_s, t_edge_s, t_gap_s));
   }
   Waveform w;
   double t = 0.0;

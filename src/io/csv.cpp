@@ -42,8 +42,9 @@ size_t CsvTable::column(const std::string& name) const {
       return i;
     }
   }
-  throw ConfigError(fmt::format("{}: missing column '{}' (columns present: {})", path, name,
-                                header.empty() ? std::string("none, file has no header") : fmt::format("{}", fmt::join(header, ", "))));
+  throw ConfigError(fmt::format(
+      "{}: missing column '{}' (columns present: {})", path, name,
+      header.empty() ? std::string("none, file has no header") : fmt::format("{}", fmt::join(header, ", "))));
 }
 
 void CsvTable::require_columns(const std::vector<std::string>& names) const {

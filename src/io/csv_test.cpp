@@ -39,7 +39,8 @@ TEST_CASE("CSV with header parses and names columns", "[io][csv]") {
 
 TEST_CASE("CSV errors name file, line and column", "[io][csv]") {
   const auto p = write_tmp("bad.csv", "a,b\n1,2\n3,x\n");
-  CHECK(error_of([&] { pimtx::io::read_numeric_csv(p, true); }) == p + ":3: column 2 ('b'): 'x' is not a finite number");
+  CHECK(error_of([&] { pimtx::io::read_numeric_csv(p, true); }) ==
+        p + ":3: column 2 ('b'): 'x' is not a finite number");
   const auto q = write_tmp("short.csv", "1,2\n3\n");
   CHECK(error_of([&] { pimtx::io::read_numeric_csv(q, false); }) == q + ":2: expected 2 fields, found 1");
   CHECK_THROWS_AS(pimtx::io::read_numeric_csv("/nonexistent.csv", false), pimtx::IoError);

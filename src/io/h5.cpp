@@ -306,8 +306,8 @@ void ResultFile::commit() {
   fs::rename(impl_->temp_path, impl_->final_path, ec);
   if (ec) {
     fs::remove(impl_->temp_path, ec);
-    throw IoError(fmt::format("cannot rename {} to {}: {}", impl_->temp_path.string(), impl_->final_path.string(),
-                              ec.message()));
+    throw IoError(
+        fmt::format("cannot rename {} to {}: {}", impl_->temp_path.string(), impl_->final_path.string(), ec.message()));
   }
 }
 
@@ -329,8 +329,8 @@ ResultReader::ResultReader(const fs::path& path) : impl_(std::make_unique<Impl>(
   if (H5::H5File::isHdf5(path.string()) <= 0) {
     throw IoError(fmt::format("not an HDF5 file: {}", path.string()));
   }
-  impl_->file = guard("opening " + path.string(),
-                      [&] { return std::make_unique<H5::H5File>(path.string(), H5F_ACC_RDONLY); });
+  impl_->file =
+      guard("opening " + path.string(), [&] { return std::make_unique<H5::H5File>(path.string(), H5F_ACC_RDONLY); });
 }
 ResultReader::ResultReader(ResultReader&&) noexcept = default;
 ResultReader::~ResultReader() = default;

@@ -19,11 +19,11 @@ namespace pimtx::io {
 
 // Provenance written as attributes of /meta by write_meta().
 struct RunMeta {
-  std::string command;          // e.g. "pimtx run cfg.toml --seed 3"
-  std::string config_text;      // resolved config (TOML)
-  std::string config_origin;    // file the config came from
+  std::string command;        // e.g. "pimtx run cfg.toml --seed 3"
+  std::string config_text;    // resolved config (TOML)
+  std::string config_origin;  // file the config came from
   uint64_t seed = 0;
-  std::string start_time_utc;   // ISO 8601
+  std::string start_time_utc;  // ISO 8601
   std::string end_time_utc;
 };
 

@@ -32,7 +32,8 @@ constexpr size_t k_max_log_lines = 4000;  // output kept per session (first line
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -61,10 +62,10 @@ std::string vector_key(std::string_view name) {
 // Output fragments that mean the call failed (measured on 39.3, devices.md §1.3 and our tests).
 bool is_failure_line(const std::string& line) {
   static const char* const k_patterns[] = {
-      "error",          "aborted",        "singular matrix", "timestep too small", "failed",
-      "interrupted",    "not found",      "no such",         "can't find",         "could not find",
-      "unknown subckt", "unknown model",  "cannot open",     "fatal",              "not converge",
-      "too few nodes",  "bad syntax",     "unrecognized",    "undefined",          "is not a valid",
+      "error",       "aborted",        "singular matrix", "timestep too small", "failed",         "interrupted",
+      "not found",   "no such",        "can't find",      "could not find",     "unknown subckt", "unknown model",
+      "cannot open", "fatal",          "not converge",    "too few nodes",      "bad syntax",     "unrecognized",
+      "undefined",   "is not a valid",
   };
   const std::string l = lower(line);
   for (const char* p : k_patterns) {
@@ -293,8 +294,8 @@ struct Engine::Impl {
     }
     if (was_fatal) {
       unload_library();  // the library "awaits to be detached"; the next call loads it again
-      throw SpiceError(fmt::format("{}: ngspice fatal error (controlled exit, status {}); library reloaded\n{}",
-                                   what, fatal_status, fmt::join(errors, "\n")));
+      throw SpiceError(fmt::format("{}: ngspice fatal error (controlled exit, status {}); library reloaded\n{}", what,
+                                   fatal_status, fmt::join(errors, "\n")));
     }
     if (!errors.empty()) {
       const std::string where = locate_netlist_line(errors);
@@ -494,8 +495,8 @@ void Session::run(const std::string& command, double timeout_s) {
       const bool halted = im.bg_finished;
       g.unlock();
       if (!halted) {
-        throw SpiceError(fmt::format("'{}' exceeded its timeout of {} s and did not stop after bg_halt", command,
-                                     timeout_s));
+        throw SpiceError(
+            fmt::format("'{}' exceeded its timeout of {} s and did not stop after bg_halt", command, timeout_s));
       }
       throw SpiceError(fmt::format("'{}' exceeded its timeout of {} s; analysis halted", command, timeout_s));
     }
@@ -583,8 +584,8 @@ const Vector& Result::at(std::string_view name) const {
   for (const auto& v : vectors) {
     names.push_back(v.name);
   }
-  throw SpiceError(fmt::format("vector '{}' not in result of plot '{}'; available: {}", name, plot,
-                               fmt::join(names, ", ")));
+  throw SpiceError(
+      fmt::format("vector '{}' not in result of plot '{}'; available: {}", name, plot, fmt::join(names, ", ")));
 }
 
 bool Result::contains(std::string_view name) const {

@@ -32,16 +32,16 @@ namespace pimtx::spice {
 
 // One real (or complex) vector copied out of an ngspice plot.
 struct Vector {
-  std::string name;           // as requested ("v(mid)", "op1.v(2)"), or as ngspice lists it ("mid", "vs0#branch")
-  std::string units;          // "V", "A", "s", "Hz", or "1" when ngspice gives no type
-  std::vector<double> real;   // (length)
-  std::vector<double> imag;   // (length) for complex vectors, else empty
+  std::string name;          // as requested ("v(mid)", "op1.v(2)"), or as ngspice lists it ("mid", "vs0#branch")
+  std::string units;         // "V", "A", "s", "Hz", or "1" when ngspice gives no type
+  std::vector<double> real;  // (length)
+  std::vector<double> imag;  // (length) for complex vectors, else empty
 };
 
 // Vectors fetched after the last command of a job.
 struct Result {
-  std::string plot;              // ngspice plot name, e.g. "op1", "tran2"
-  std::vector<Vector> vectors;   // in the order requested (or ngspice's order when all were fetched)
+  std::string plot;             // ngspice plot name, e.g. "op1", "tran2"
+  std::vector<Vector> vectors;  // in the order requested (or ngspice's order when all were fetched)
 
   // Case-insensitive lookup, "v(node)" == "node"; SpiceError listing the available names if absent.
   [[nodiscard]] const Vector& at(std::string_view name) const;

@@ -1,16 +1,17 @@
 // Engine tests (all need libngspice: tagged [spice]).
+#include "spice/engine.h"
+
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <iostream>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 
 #include "core/errors.h"
-#include "spice/engine.h"
 
 using pimtx::SpiceError;
 using pimtx::spice::Engine;

@@ -24,8 +24,8 @@ namespace pimtx::spice {
 
 struct JobOutcome {
   bool ok = false;
-  Result result;       // valid when ok
-  std::string error;   // ngspice's message (or how the worker died) when !ok
+  Result result;      // valid when ok
+  std::string error;  // ngspice's message (or how the worker died) when !ok
 
   // The result, or SpiceError(error).
   [[nodiscard]] const Result& value() const;
@@ -48,8 +48,8 @@ class WorkerPool {
  private:
   struct Worker {
     pid_t pid = -1;
-    int fd = -1;        // parent's end of the socket pair
-    long job = -1;      // index of the job it is running, -1 when idle
+    int fd = -1;    // parent's end of the socket pair
+    long job = -1;  // index of the job it is running, -1 when idle
   };
   Worker spawn();
   void retire(Worker& w);

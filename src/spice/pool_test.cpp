@@ -1,4 +1,6 @@
 // Worker-pool tests (need libngspice: tagged [spice]).
+#include "spice/pool.h"
+
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -7,7 +9,6 @@
 #include <thread>
 
 #include "core/errors.h"
-#include "spice/pool.h"
 
 using pimtx::spice::Job;
 using pimtx::spice::WorkerPool;

@@ -16,8 +16,8 @@ void Parasitics::validate(const std::string& where) const {
                                                   {"r_sense_ohm", r_sense_ohm}};
   for (const auto& [key, v] : items) {
     if (!std::isfinite(v) || v < 0.0) {
-      throw ConfigError(fmt::format("{}.{} = {}: a resistance must be finite and >= 0 (0 merges the nodes)", where,
-                                    key, v));
+      throw ConfigError(
+          fmt::format("{}.{} = {}: a resistance must be finite and >= 0 (0 merges the nodes)", where, key, v));
     }
   }
 }
@@ -34,8 +34,8 @@ void CellArray::validate(const std::string& where) const {
     for (Eigen::Index j = 0; j < a1_s.cols(); ++j) {
       const double g = a1_s(i, j);
       if (!std::isfinite(g) || g < 0.0) {
-        throw ConfigError(fmt::format("{}: conductance of cell (row {}, col {}) = {} S: must be finite and >= 0",
-                                      where, i, j, g));
+        throw ConfigError(
+            fmt::format("{}: conductance of cell (row {}, col {}) = {} S: must be finite and >= 0", where, i, j, g));
       }
       if (nonlinear() && !std::isfinite(a3_s_per_v2(i, j))) {
         throw ConfigError(fmt::format("{}: a3 of cell (row {}, col {}) is not finite", where, i, j));
@@ -49,8 +49,8 @@ void Drive::check_shape(Eigen::Index rows, Eigen::Index cols) const {
     throw ConfigError(fmt::format("input vector has {} voltages but the array has {} word lines", word_v.rows(), rows));
   }
   if (bit_v.size() != 0 && (bit_v.rows() != cols || bit_v.cols() != word_v.cols())) {
-    throw ConfigError(fmt::format("bit-line bias is {}x{}, expected {}x{} (cols x vectors)", bit_v.rows(),
-                                  bit_v.cols(), cols, word_v.cols()));
+    throw ConfigError(fmt::format("bit-line bias is {}x{}, expected {}x{} (cols x vectors)", bit_v.rows(), bit_v.cols(),
+                                  cols, word_v.cols()));
   }
   if (!word_v.allFinite() || (bit_v.size() != 0 && !bit_v.allFinite())) {
     throw ConfigError("input voltages must be finite");

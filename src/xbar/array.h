@@ -12,7 +12,6 @@
 #pragma once
 
 #include <Eigen/Dense>
-
 #include <string>
 
 namespace pimtx::xbar {
@@ -55,8 +54,8 @@ struct Drive {
 // word line gets v_read, the selected bit line 0 V; v_half: all other lines at v_read/2; v_third:
 // unselected word lines at v_read/3 and unselected bit lines at 2·v_read/3; grounded: all other lines at 0 V.
 enum class BiasScheme { v_half, v_third, grounded };
-Drive bias_drive(Eigen::Index rows, Eigen::Index cols, BiasScheme scheme, Eigen::Index sel_row,
-                 Eigen::Index sel_col, double v_read_v);
+Drive bias_drive(Eigen::Index rows, Eigen::Index cols, BiasScheme scheme, Eigen::Index sel_row, Eigen::Index sel_col,
+                 double v_read_v);
 BiasScheme parse_bias_scheme(const std::string& name);  // "v_half", "v_third", "grounded"
 
 // Column currents of the full solve, of an approximation, and how far apart they are.

@@ -15,13 +15,14 @@ namespace pimtx::xbar {
 void DeviceProgrammingParams::validate() const {
   auto fail = [](const std::string& m) { throw ConfigError("programming (device): " + m); };
   if (!(v_set_v > 0.0) || !(v_reset_v < 0.0) || !(t_pulse_s > 0.0) || n_max_pulses < 1) {
-    fail(fmt::format("need v_set_v > 0, v_reset_v < 0, t_pulse_s > 0, n_max_pulses >= 1 (got {}, {}, {}, {})",
-                     v_set_v, v_reset_v, t_pulse_s, n_max_pulses));
+    fail(fmt::format("need v_set_v > 0, v_reset_v < 0, t_pulse_s > 0, n_max_pulses >= 1 (got {}, {}, {}, {})", v_set_v,
+                     v_reset_v, t_pulse_s, n_max_pulses));
   }
   if (!(rand_v_min_v <= rand_v_max_v) || rand_v_min_v * rand_v_max_v <= 0.0 || !(rand_t_pulse_s > 0.0)) {
-    fail(fmt::format("random pulses need rand_v_min_v <= rand_v_max_v of one sign (not 0) and rand_t_pulse_s > 0 "
-                     "(got [{}, {}] V, {} s)",
-                     rand_v_min_v, rand_v_max_v, rand_t_pulse_s));
+    fail(
+        fmt::format("random pulses need rand_v_min_v <= rand_v_max_v of one sign (not 0) and rand_t_pulse_s > 0 "
+                    "(got [{}, {}] V, {} s)",
+                    rand_v_min_v, rand_v_max_v, rand_t_pulse_s));
   }
   if (!(g_reset_s >= 0.0) || !(v_fit_v > 0.0)) {
     fail(fmt::format("need g_reset_s >= 0 and v_fit_v > 0 (got {}, {})", g_reset_s, v_fit_v));
@@ -153,8 +154,8 @@ std::array<double, 2> DeviceProgramming::read_law(double g_s, core::Rng& d2d) co
     law[1] = 0.0;
   }
   if (!(law[0] >= 0.0) || !std::isfinite(law[1])) {
-    throw NumericError(fmt::format("device read law at G0 = {} S gives A1 = {} S, A3 = {} S/V^2 (A1 must be >= 0)",
-                                   g_s, law[0], law[1]));
+    throw NumericError(fmt::format("device read law at G0 = {} S gives A1 = {} S, A3 = {} S/V^2 (A1 must be >= 0)", g_s,
+                                   law[0], law[1]));
   }
   return law;
 }

@@ -43,15 +43,15 @@
 namespace pimtx::xbar {
 
 struct DeviceProgrammingParams {
-  double v_set_v = 1.0;        // metal_oxide SET validity 0.8–1.15 V (devices.md §2.7)
-  double v_reset_v = -1.2;     // metal_oxide RESET validity −0.8…−1.5 V
-  double t_pulse_s = 5e-4;     // the source model's operating width
-  int64_t n_max_pulses = 2000; // per programming event
-  double g_reset_s = 0.0;      // reset state of random programming; 0 = model g_min_s
-  double rand_v_min_v = 0.8;   // random-pulse amplitude range (same sign; negative = RESET)
+  double v_set_v = 1.0;         // metal_oxide SET validity 0.8–1.15 V (devices.md §2.7)
+  double v_reset_v = -1.2;      // metal_oxide RESET validity −0.8…−1.5 V
+  double t_pulse_s = 5e-4;      // the source model's operating width
+  int64_t n_max_pulses = 2000;  // per programming event
+  double g_reset_s = 0.0;       // reset state of random programming; 0 = model g_min_s
+  double rand_v_min_v = 0.8;    // random-pulse amplitude range (same sign; negative = RESET)
   double rand_v_max_v = 1.15;
   double rand_t_pulse_s = 5e-4;
-  double v_fit_v = 0.2;        // read-law extraction voltage for models other than metal_oxide
+  double v_fit_v = 0.2;  // read-law extraction voltage for models other than metal_oxide
   // "full": I = A1·V + A3·V³ (every read is a nonlinear Newton solve of the array). "linear": drop the cubic
   // term and keep A1 with its d2d part (the small-signal read law): the array becomes linear, so a programmed
   // tile reduces to one effective matrix — orders of magnitude faster for model-scale sweeps. The price is the
@@ -65,8 +65,8 @@ struct DeviceProgrammingParams {
 
 // The memristor model selected by s: device_card (if given) or the [device] sub-table of s.
 // `validity` receives the card's validity ranges (empty for model parameters).
-std::shared_ptr<const devices::MemristorModel> load_memristor_model(core::Section& s,
-                                                                    std::map<std::string, std::pair<double, double>>* validity);
+std::shared_ptr<const devices::MemristorModel> load_memristor_model(
+    core::Section& s, std::map<std::string, std::pair<double, double>>* validity);
 
 class DeviceProgramming final : public ProgrammingModel {
  public:

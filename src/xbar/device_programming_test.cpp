@@ -3,13 +3,12 @@
 // device cards, and the ADC through its registry.
 #include "xbar/device_programming.h"
 
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
-
-#include <unistd.h>
 
 #include "calibration/card.h"
 #include "core/config.h"
@@ -85,8 +84,9 @@ TEST_CASE("device programming: nominal device lands within half a pulse step of 
 TEST_CASE("device programming: same seed gives identical conductances; bounds; write-verify helps", "[xbar][device]") {
   const Eigen::MatrixXd w = randn(24, 8, 3);
   // iv_d2d_scale_rel = 0: A1 maps back to G0 exactly, so the programming error can be read off the cells.
-  auto m = make("type = 'device'\n[device]\nupdate_c2c_sigma_rel = 0.2\nupdate_d2d_scale_rel = 0.1\n"
-                "iv_d2d_scale_rel = 0.0\n");
+  auto m = make(
+      "type = 'device'\n[device]\nupdate_c2c_sigma_rel = 0.2\nupdate_d2d_scale_rel = 0.1\n"
+      "iv_d2d_scale_rel = 0.0\n");
   MappingParams mp;
   const MappedTile a = map_weights(w, mp, *m, 11, 0), b = map_weights(w, mp, *m, 11, 0);
   CHECK(a.cells.a1_s == b.cells.a1_s);
@@ -261,7 +261,8 @@ TEST_CASE("hash planes from random device pulses: reproducible, re-programmable,
   pn.n_bits = 96;
   pn.planes = "pulses";
   StochasticVmm noisy(pn, m, 21);
-  CHECK(noisy.differential_currents(close.topRows(4)) == b.differential_currents(close.topRows(4)));  // noise only in sign_bits
+  CHECK(noisy.differential_currents(close.topRows(4)) ==
+        b.differential_currents(close.topRows(4)));  // noise only in sign_bits
   CHECK(collision(noisy.sign_bits(close), close.rows(), p.n_bits) < c_clean - 0.01);
 }
 

@@ -32,8 +32,8 @@ struct MappingParams {
 };
 
 struct MappedTile {
-  CellArray cells;                // (rows, physical cols)
-  Eigen::MatrixXd target_s;       // (rows, physical cols) intended conductances
+  CellArray cells;           // (rows, physical cols)
+  Eigen::MatrixXd target_s;  // (rows, physical cols) intended conductances
   bool differential = true;
   Eigen::Index n_out = 0;
   double g_per_weight_s = 0.0;

@@ -23,8 +23,8 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 struct Element {
   int a;
   int b;
-  double g;    // wire conductance; unused for cells
-  int cell;    // row-major cell index, or -1 for a wire/driver/sense element
+  double g;  // wire conductance; unused for cells
+  int cell;  // row-major cell index, or -1 for a wire/driver/sense element
 };
 
 // Nested-dissection order of the physical word (i*C+j) and bit (RC+i*C+j) nodes of cell block
@@ -47,14 +47,22 @@ void nested_dissection(int R, int C, int r0, int r1, int c0, int c1, std::vector
     const int cm = (c0 + c1) / 2;
     nested_dissection(R, C, r0, r1, c0, cm, out);
     nested_dissection(R, C, r0, r1, cm + 1, c1, out);
-    for (int i = r0; i < r1; ++i) out.push_back(RC + i * C + cm);  // bit chain of the cut column
-    for (int i = r0; i < r1; ++i) out.push_back(i * C + cm);       // separator: its word nodes
+    for (int i = r0; i < r1; ++i) {
+      out.push_back(RC + i * C + cm);  // bit chain of the cut column
+    }
+    for (int i = r0; i < r1; ++i) {
+      out.push_back(i * C + cm);  // separator: its word nodes
+    }
   } else {
     const int rm = (r0 + r1) / 2;
     nested_dissection(R, C, r0, rm, c0, c1, out);
     nested_dissection(R, C, rm + 1, r1, c0, c1, out);
-    for (int j = c0; j < c1; ++j) out.push_back(rm * C + j);       // word chain of the cut row
-    for (int j = c0; j < c1; ++j) out.push_back(RC + rm * C + j);  // separator: its bit nodes
+    for (int j = c0; j < c1; ++j) {
+      out.push_back(rm * C + j);  // word chain of the cut row
+    }
+    for (int j = c0; j < c1; ++j) {
+      out.push_back(RC + rm * C + j);  // separator: its bit nodes
+    }
   }
 }
 
@@ -74,10 +82,10 @@ struct NodalSolver::Impl {
   Eigen::VectorXd a1;  // row-major cells
   Eigen::VectorXd a3;  // row-major cells, empty if linear
   std::vector<Element> elements;
-  std::vector<size_t> boundary;  // elements touching a fixed source
-  int n = 0;                     // unknowns
-  SpMat mat;                     // pattern of wires + cells; values rewritten per factorisation
-  Eigen::VectorXd wire_values;   // mat values with wires only
+  std::vector<size_t> boundary;                // elements touching a fixed source
+  int n = 0;                                   // unknowns
+  SpMat mat;                                   // pattern of wires + cells; values rewritten per factorisation
+  Eigen::VectorXd wire_values;                 // mat values with wires only
   std::vector<std::array<int, 4>> cell_slots;  // value index of (a,a), (b,b), (a,b), (b,a); -1 if absent
   Eigen::SimplicialLDLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int>> ldlt;
   Eigen::SimplicialLDLT<SpMat, Eigen::Lower, Eigen::NaturalOrdering<int>> ldlt_nd;  // unknowns pre-ordered
@@ -105,10 +113,18 @@ struct NodalSolver::Impl {
       }
       const auto& s = cell_slots[static_cast<size_t>(el.cell)];
       const double g = g_cell[el.cell];
-      if (s[0] >= 0) v[s[0]] += g;
-      if (s[1] >= 0) v[s[1]] += g;
-      if (s[2] >= 0) v[s[2]] -= g;
-      if (s[3] >= 0) v[s[3]] -= g;
+      if (s[0] >= 0) {
+        v[s[0]] += g;
+      }
+      if (s[1] >= 0) {
+        v[s[1]] += g;
+      }
+      if (s[2] >= 0) {
+        v[s[2]] -= g;
+      }
+      if (s[3] >= 0) {
+        v[s[3]] -= g;
+      }
     }
   }
 
@@ -234,9 +250,13 @@ NodalSolver::NodalSolver(const CellArray& cells, const Parasitics& parasitics, S
   order.reserve(static_cast<size_t>(n_phys));
   if (m.nd()) {
     nested_dissection(R, C, 0, R, 0, C, order);
-    for (int q = 2 * RC; q < n_phys; ++q) order.push_back(q);
+    for (int q = 2 * RC; q < n_phys; ++q) {
+      order.push_back(q);
+    }
   } else {
-    for (int q = 0; q < n_phys; ++q) order.push_back(q);
+    for (int q = 0; q < n_phys; ++q) {
+      order.push_back(q);
+    }
   }
   // A merged class (a whole line at 0 ohm) is numbered at its LAST node in the order, so it is eliminated
   // late, like a separator: walk the order backwards and count down.
@@ -267,8 +287,12 @@ NodalSolver::NodalSolver(const CellArray& cells, const Parasitics& parasitics, S
     if (el.a < 0 || el.b < 0) {  // boundary elements deliver the source/terminal currents
       m.boundary.push_back(e);
     }
-    if (el.a >= 0) trip.emplace_back(el.a, el.a, g);
-    if (el.b >= 0) trip.emplace_back(el.b, el.b, g);
+    if (el.a >= 0) {
+      trip.emplace_back(el.a, el.a, g);
+    }
+    if (el.b >= 0) {
+      trip.emplace_back(el.b, el.b, g);
+    }
     if (el.a >= 0 && el.b >= 0) {
       trip.emplace_back(el.a, el.b, -g);
       trip.emplace_back(el.b, el.a, -g);
@@ -288,8 +312,12 @@ NodalSolver::NodalSolver(const CellArray& cells, const Parasitics& parasitics, S
       continue;
     }
     auto& s = m.cell_slots[static_cast<size_t>(el.cell)];
-    if (el.a >= 0) s[0] = m.slot(el.a, el.a);
-    if (el.b >= 0) s[1] = m.slot(el.b, el.b);
+    if (el.a >= 0) {
+      s[0] = m.slot(el.a, el.a);
+    }
+    if (el.b >= 0) {
+      s[1] = m.slot(el.b, el.b);
+    }
     if (el.a >= 0 && el.b >= 0) {
       s[2] = m.slot(el.a, el.b);
       s[3] = m.slot(el.b, el.a);
@@ -355,8 +383,8 @@ SolveResult NodalSolver::solve(const Drive& drive) {
         int it = 0;
         for (;; ++it) {
           if (it >= m.opt.newton_max_iter) {
-            throw NumericError(fmt::format("xbar Newton did not converge in {} iterations (vector {})",
-                                           m.opt.newton_max_iter, k));
+            throw NumericError(
+                fmt::format("xbar Newton did not converge in {} iterations (vector {})", m.opt.newton_max_iter, k));
           }
           f.setZero();
           for (const Element& el : m.elements) {
@@ -370,8 +398,12 @@ SolveResult NodalSolver::solve(const Drive& drive) {
               cur = m.cell_current(el.cell, v);
               gd[el.cell] = m.a1[el.cell] + 3.0 * m.a3[el.cell] * v * v;
             }
-            if (el.a >= 0) f[el.a] += cur;
-            if (el.b >= 0) f[el.b] -= cur;
+            if (el.a >= 0) {
+              f[el.a] += cur;
+            }
+            if (el.b >= 0) {
+              f[el.b] -= cur;
+            }
           }
           m.load_matrix(gd);
           t_fact += m.factorize();
@@ -405,8 +437,12 @@ SolveResult NodalSolver::solve(const Drive& drive) {
           res.bit_currents_a(s - m.rows, k) += into;
         }
       };
-      if (el.b < 0) credit(el.b, cur);
-      if (el.a < 0) credit(el.a, -cur);
+      if (el.b < 0) {
+        credit(el.b, cur);
+      }
+      if (el.a < 0) {
+        credit(el.a, -cur);
+      }
     }
   }
   res.t_factor_s = t_fact;

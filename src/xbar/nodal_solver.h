@@ -15,7 +15,6 @@
 #pragma once
 
 #include <Eigen/Sparse>
-
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -33,9 +32,9 @@ enum class Ordering { nested_dissection, amd };
 struct SolverOptions {
   LinearSolverKind kind = LinearSolverKind::direct;
   Ordering ordering = Ordering::nested_dissection;
-  double pcg_rel_tol = 1e-13;    // relative residual; 1e-13 keeps currents at ~1e-10 relative
+  double pcg_rel_tol = 1e-13;  // relative residual; 1e-13 keeps currents at ~1e-10 relative
   int pcg_max_iter = 100000;
-  double newton_tol_v = 1e-13;   // converged when the largest Newton step is below this (volts)
+  double newton_tol_v = 1e-13;  // converged when the largest Newton step is below this (volts)
   int newton_max_iter = 60;
 };
 

@@ -3,7 +3,6 @@
 #include "xbar/nodal_solver.h"
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "core/errors.h"
@@ -59,8 +58,12 @@ Eigen::VectorXd dense_reference(const CellArray& cells, const Parasitics& p, con
     rhs(w(i, 0)) += v(i) / p.r_driver_ohm;
     for (Eigen::Index j = 0; j < C; ++j) {
       stamp(w(i, j), b(i, j), cells.a1_s(i, j));
-      if (j + 1 < C) stamp(w(i, j), w(i, j + 1), 1.0 / p.r_wire_row_ohm);
-      if (i + 1 < R) stamp(b(i, j), b(i + 1, j), 1.0 / p.r_wire_col_ohm);
+      if (j + 1 < C) {
+        stamp(w(i, j), w(i, j + 1), 1.0 / p.r_wire_row_ohm);
+      }
+      if (i + 1 < R) {
+        stamp(b(i, j), b(i + 1, j), 1.0 / p.r_wire_col_ohm);
+      }
     }
   }
   for (Eigen::Index j = 0; j < C; ++j) {

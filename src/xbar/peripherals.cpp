@@ -11,9 +11,10 @@ namespace pimtx::xbar {
 void DacParams::validate() const {
   if (n_bits < 0 || n_bits > 30 || !(v_max_v > 0.0) || !(x_max >= 0.0) || n_slices < 1 ||
       (n_slices > 1 && n_bits < n_slices)) {
-    throw ConfigError(fmt::format("dac: need 0 <= n_bits <= 30, v_max_v > 0, x_max >= 0, 1 <= n_slices <= n_bits "
-                                  "(got n_bits = {}, v_max_v = {}, x_max = {}, n_slices = {})",
-                                  n_bits, v_max_v, x_max, n_slices));
+    throw ConfigError(
+        fmt::format("dac: need 0 <= n_bits <= 30, v_max_v > 0, x_max >= 0, 1 <= n_slices <= n_bits "
+                    "(got n_bits = {}, v_max_v = {}, x_max = {}, n_slices = {})",
+                    n_bits, v_max_v, x_max, n_slices));
   }
 }
 

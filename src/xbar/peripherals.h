@@ -31,8 +31,8 @@ namespace pimtx::xbar {
 // slice_weight(s) recombines them (sum_s weight_s · y_s == y of the unsliced code for a linear array).
 struct DacParams {
   int64_t n_bits = 0;
-  double v_max_v = 0.2;    // read voltage of full-scale input (metal-oxide read range |V| <= 0.4 V)
-  double x_max = 0.0;      // input mapped to v_max_v; 0 = max |x| of each batch
+  double v_max_v = 0.2;  // read voltage of full-scale input (metal-oxide read range |V| <= 0.4 V)
+  double x_max = 0.0;    // input mapped to v_max_v; 0 = max |x| of each batch
   int64_t n_slices = 1;
   void validate() const;
   static DacParams from_config(core::Section& s);
@@ -73,8 +73,7 @@ class CellReadNoise {
  public:
   CellReadNoise(std::shared_ptr<const devices::ReadNoise> unit, Eigen::Index rows, Eigen::Index cols, double t_read_s);
   // currents_a: (cols, n_vec) -> (cols, n_vec).
-  Eigen::MatrixXd apply(const Eigen::MatrixXd& currents_a, const CellArray& cells, const Drive& drive,
-                        core::Rng& rng);
+  Eigen::MatrixXd apply(const Eigen::MatrixXd& currents_a, const CellArray& cells, const Drive& drive, core::Rng& rng);
   [[nodiscard]] const devices::ReadNoise& unit() const { return *unit_; }
 
  private:

@@ -10,8 +10,8 @@ namespace pimtx::xbar {
 
 void GaussianProgrammingParams::validate() const {
   if (!(g_min_s >= 0.0 && g_max_s > g_min_s)) {
-    throw ConfigError(fmt::format("programming: need 0 <= g_min_s < g_max_s, got g_min_s = {}, g_max_s = {}",
-                                  g_min_s, g_max_s));
+    throw ConfigError(
+        fmt::format("programming: need 0 <= g_min_s < g_max_s, got g_min_s = {}, g_max_s = {}", g_min_s, g_max_s));
   }
 }
 

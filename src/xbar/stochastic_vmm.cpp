@@ -13,9 +13,10 @@ namespace pimtx::xbar {
 void StochasticVmmParams::validate() const {
   if (n_inputs < 1 || n_bits < 1 || (planes != "gaussian" && planes != "pulses") || !(g_spread_s > 0.0) ||
       n_pulses < 0 || !(v_read_v > 0.0) || comparator_offset_sigma_a < 0.0 || comparator_noise_sigma_a < 0.0) {
-    throw ConfigError(fmt::format("stochastic VMM: need n_inputs, n_bits >= 1, planes in {{gaussian, pulses}}, "
-                                  "g_spread_s > 0, n_pulses >= 0, v_read_v > 0, sigmas >= 0 (planes = '{}')",
-                                  planes));
+    throw ConfigError(
+        fmt::format("stochastic VMM: need n_inputs, n_bits >= 1, planes in {{gaussian, pulses}}, "
+                    "g_spread_s > 0, n_pulses >= 0, v_read_v > 0, sigmas >= 0 (planes = '{}')",
+                    planes));
   }
   parasitics.validate("xbar.hash");
   if (!(t_read_s > 0.0)) {
@@ -31,8 +32,10 @@ StochasticVmmParams StochasticVmmParams::from_config(core::Section& s) {
   p.g_spread_s = s.get_double("g_spread_s", p.g_spread_s, core::Range::positive());
   p.n_pulses = s.get_int("n_pulses", p.n_pulses, core::Range::closed(0, 1 << 20));
   p.v_read_v = s.get_double("v_read_v", p.v_read_v, core::Range::positive());
-  p.parasitics.r_wire_row_ohm = s.get_double("r_wire_row_ohm", p.parasitics.r_wire_row_ohm, core::Range::non_negative());
-  p.parasitics.r_wire_col_ohm = s.get_double("r_wire_col_ohm", p.parasitics.r_wire_col_ohm, core::Range::non_negative());
+  p.parasitics.r_wire_row_ohm =
+      s.get_double("r_wire_row_ohm", p.parasitics.r_wire_row_ohm, core::Range::non_negative());
+  p.parasitics.r_wire_col_ohm =
+      s.get_double("r_wire_col_ohm", p.parasitics.r_wire_col_ohm, core::Range::non_negative());
   p.parasitics.r_driver_ohm = s.get_double("r_driver_ohm", p.parasitics.r_driver_ohm, core::Range::non_negative());
   p.parasitics.r_sense_ohm = s.get_double("r_sense_ohm", p.parasitics.r_sense_ohm, core::Range::non_negative());
   p.comparator_offset_sigma_a =
@@ -50,7 +53,10 @@ StochasticVmmParams StochasticVmmParams::from_config(core::Section& s) {
 
 StochasticVmm::StochasticVmm(StochasticVmmParams p, std::shared_ptr<const ProgrammingModel> model, uint64_t seed,
                              uint64_t instance)
-    : p_(std::move(p)), model_(std::move(model)), seed_(seed), instance_(instance),
+    : p_(std::move(p)),
+      model_(std::move(model)),
+      seed_(seed),
+      instance_(instance),
       noise_(seed, "xbar.hash.noise", instance) {
   p_.validate();
   if (!model_) {
@@ -120,8 +126,8 @@ Eigen::MatrixXd StochasticVmm::differential_currents(const Eigen::MatrixXd& x) {
 
 Drive StochasticVmm::scaled_drive(const Eigen::MatrixXd& x) const {
   if (x.cols() != p_.n_inputs) {
-    throw ConfigError(fmt::format("hash input vectors have length {} but the array has {} inputs", x.cols(),
-                                  p_.n_inputs));
+    throw ConfigError(
+        fmt::format("hash input vectors have length {} but the array has {} inputs", x.cols(), p_.n_inputs));
   }
   Drive d;
   d.word_v = x.transpose();  // (n_inputs, n_vec)

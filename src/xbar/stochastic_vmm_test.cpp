@@ -1,7 +1,6 @@
 #include "xbar/stochastic_vmm.h"
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "core/errors.h"

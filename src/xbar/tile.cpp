@@ -124,8 +124,7 @@ TiledMvm::TiledMvm(const Eigen::MatrixXd& w, int64_t tile_rows, int64_t tile_col
     for (Eigen::Index cb = 0; cb < n_col_blocks_; ++cb) {
       const Eigen::Index r0 = rb * tile_rows_, c0 = cb * tile_cols_;
       const Eigen::Index nr = std::min(tile_rows_, n_in_ - r0), nc = std::min(tile_cols_, n_out_ - c0);
-      tiles_.emplace_back(w.block(r0, c0, nr, nc), p, model, seed,
-                          static_cast<uint64_t>(rb * n_col_blocks_ + cb));
+      tiles_.emplace_back(w.block(r0, c0, nr, nc), p, model, seed, static_cast<uint64_t>(rb * n_col_blocks_ + cb));
     }
   }
 }

@@ -2,11 +2,11 @@
 //
 // Contract: AnalogTile programs its weight block once at construction (d2d fixed per instance) and then
 // computes y ≈ Wᵀx for batches: DAC (with bit slices) -> array (solver "full" = NodalSolver, "ideal",
-// or "approx" = line relaxation) -> read noise (relative Gaussian and/or the device unit) -> TIA -> ADC -> differential/offset decode ->
-// slice recombination, in input·weight units. mvm() mutates only the tile's cached factorisation and draws
-// run-time noise from the Rng passed in. calibrate() sets ADC ranges from a representative batch.
-// TiledMvm cuts W (n_in, n_out) into tiles of at most tile_rows × tile_cols weights (tile index
-// = row_block · n_col_blocks + col_block) and accumulates the row blocks' partial sums digitally.
+// or "approx" = line relaxation) -> read noise (relative Gaussian and/or the device unit) -> TIA -> ADC ->
+// differential/offset decode -> slice recombination, in input·weight units. mvm() mutates only the tile's cached
+// factorisation and draws run-time noise from the Rng passed in. calibrate() sets ADC ranges from a representative
+// batch. TiledMvm cuts W (n_in, n_out) into tiles of at most tile_rows × tile_cols weights (tile index = row_block ·
+// n_col_blocks + col_block) and accumulates the row blocks' partial sums digitally.
 #pragma once
 
 #include <memory>

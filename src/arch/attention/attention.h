@@ -56,7 +56,7 @@ struct AttentionCall {
   float scale = 1.0f;
   ConstMatRef q;  // (n_new, group * head_dim)
   KvView kv;      // (n_held, head_dim) keys/values + positions
-  MatRef out;  // (n_new, group * head_dim): the only thing the unit writes
+  MatRef out;     // (n_new, group * head_dim): the only thing the unit writes
 };
 
 class Attention {

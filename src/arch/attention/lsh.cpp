@@ -48,9 +48,7 @@ LshAttention::LshAttention(core::Section& cfg, const AttentionInit& init) : init
   visible_pairs_.assign(nh, 0);
 }
 
-void LshAttention::reset() {
-  std::fill(n_hashed_.begin(), n_hashed_.end(), 0);
-}
+void LshAttention::reset() { std::fill(n_hashed_.begin(), n_hashed_.end(), 0); }
 
 std::span<const uint32_t> LshAttention::key_ids(int kv_head) const {
   const auto& ids = key_ids_[static_cast<size_t>(kv_head)];
@@ -149,15 +147,22 @@ void LshAttention::forward(AttentionCall& call, OpCounts& counts) {
         hasher.hash(x, nullptr, out);
       }
     }
-    lsh::HeadInputs in{call.q.middleCols(j * hd, hd), call.q_pos0, call.scale, &call.kv, q_ids_,
-                       key_ids_[h], p_.n_rounds, p_.n_window, p_.n_sink};
+    lsh::HeadInputs in{call.q.middleCols(j * hd, hd),
+                       call.q_pos0,
+                       call.scale,
+                       &call.kv,
+                       q_ids_,
+                       key_ids_[h],
+                       p_.n_rounds,
+                       p_.n_window,
+                       p_.n_sink};
     lsh::lsh_attention_head(in, call.out.middleCols(j * hd, hd), scores_, n_att_, n_vis_);
     // Statistics: attended fraction of the causal keys, per query head and position.
     const auto qhs = static_cast<size_t>(qh);
     for (int64_t t = 0; t < n_new; ++t) {
       const int64_t p = call.q_pos0 + t;
-      const double frac = static_cast<double>(n_att_[static_cast<size_t>(t)]) /
-                          static_cast<double>(n_vis_[static_cast<size_t>(t)]);
+      const double frac =
+          static_cast<double>(n_att_[static_cast<size_t>(t)]) / static_cast<double>(n_vis_[static_cast<size_t>(t)]);
       frac_sum_[qhs] += frac;
       n_queries_[qhs] += 1;
       if (p >= p_.n_sparsity_skip_pos) {

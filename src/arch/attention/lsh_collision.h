@@ -3,8 +3,9 @@
 //
 // Contract: for each angle θ, n_pairs random pairs of unit n_dim vectors at exactly that angle (x̂ a random
 // direction, z = cos θ x̂ + sin θ ŷ with ŷ a random direction ⟂ x̂) are hashed by the hashers of slots
-// (layer 0, kv head 0..n_slots-1); every plane (n_rounds × n_bits of each slot) gives one comparison per pair. Vectors come from
-// core::Rng(seed, "arch.lsh.collision"), run-time hash noise from its child "noise". Pure function of its inputs.
+// (layer 0, kv head 0..n_slots-1); every plane (n_rounds × n_bits of each slot) gives one comparison per pair. Vectors
+// come from core::Rng(seed, "arch.lsh.collision"), run-time hash noise from its child "noise". Pure function of its
+// inputs.
 #pragma once
 
 #include <cstdint>
@@ -16,10 +17,10 @@
 namespace pimtx::arch::lsh {
 
 struct CollisionResult {
-  std::vector<double> theta_rad;   // (n_angles)
-  std::vector<double> p_measured;  // (n_angles) fraction of equal bits
-  std::vector<double> p_theory;    // (n_angles) 1 − θ/π
-  std::vector<int64_t> n_compared; // (n_angles) bit comparisons
+  std::vector<double> theta_rad;    // (n_angles)
+  std::vector<double> p_measured;   // (n_angles) fraction of equal bits
+  std::vector<double> p_theory;     // (n_angles) 1 − θ/π
+  std::vector<int64_t> n_compared;  // (n_angles) bit comparisons
 };
 
 CollisionResult measure_collision(const PlaneSource& src, const HashShape& shape, std::span<const double> theta_rad,

@@ -52,7 +52,7 @@ inline bool same_bucket(const uint32_t* q_ids, const uint32_t* k_ids, int n_roun
 }
 
 struct HeadInputs {
-  ConstMatRef q;                          // (n_new, head_dim), row t at absolute position q_pos0 + t
+  ConstMatRef q;  // (n_new, head_dim), row t at absolute position q_pos0 + t
   int64_t q_pos0 = 0;
   float scale = 1.0f;                     // 1/sqrt(head_dim)
   const KvView* kv = nullptr;             // cached keys/values with positions (increasing)

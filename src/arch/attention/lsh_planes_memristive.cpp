@@ -45,16 +45,16 @@ namespace {
 
 // One physical tile after programming: its linear map, or the tile itself when the read law is nonlinear.
 struct TileMap {
-  Eigen::MatrixXd m;                           // (planes per tile, n_tile_rows): ΔI (A) at v_read_v per word line
-  std::unique_ptr<xbar::StochasticVmm> vmm;    // kept only if not linear
-  Eigen::VectorXd di;                          // nonlinear tiles: ΔI of every plane for the current vector
+  Eigen::MatrixXd m;                         // (planes per tile, n_tile_rows): ΔI (A) at v_read_v per word line
+  std::unique_ptr<xbar::StochasticVmm> vmm;  // kept only if not linear
+  Eigen::VectorXd di;                        // nonlinear tiles: ΔI of every plane for the current vector
   bool di_valid = false;
 };
 
 class MemristiveHasher final : public Hasher {
  public:
-  MemristiveHasher(const MemristivePlanesParams& p, std::shared_ptr<const xbar::ProgrammingModel> model,
-                   uint64_t seed, HashShape shape, int layer, int kv_head)
+  MemristiveHasher(const MemristivePlanesParams& p, std::shared_ptr<const xbar::ProgrammingModel> model, uint64_t seed,
+                   HashShape shape, int layer, int kv_head)
       : p_(p), shape_(shape), dac_(dac_params(p)) {
     ppt_ = p.n_tile_cols / 2;
     n_cycles_ = p.reprogram_per_round ? shape.n_rounds : 1;
@@ -77,8 +77,10 @@ class MemristiveHasher final : public Hasher {
       for (int ct = 0; ct < n_col_tiles_; ++ct) {
         for (int rt = 0; rt < n_row_tiles_; ++rt) {
           // One physical tile per (layer, kv head, row tile, column tile); cycles re-program the same one.
-          const uint64_t instance = (((static_cast<uint64_t>(layer) << 12 | static_cast<uint64_t>(kv_head)) << 8 |
-                                      static_cast<uint64_t>(rt)) << 12) | static_cast<uint64_t>(ct);
+          const uint64_t instance =
+              (((static_cast<uint64_t>(layer) << 12 | static_cast<uint64_t>(kv_head)) << 8 | static_cast<uint64_t>(rt))
+               << 12) |
+              static_cast<uint64_t>(ct);
           auto vmm = std::make_unique<xbar::StochasticVmm>(vp, model, seed, instance);
           for (int k = 0; k < c; ++k) {
             vmm->reprogram();
@@ -107,8 +109,8 @@ class MemristiveHasher final : public Hasher {
       xin(i, 0) = x[static_cast<size_t>(i)];
     }
     double x_scale = 0.0;
-    const Eigen::MatrixXd volts = xin.cwiseAbs().maxCoeff() > 0.0 ? dac_.slices(xin, x_scale)[0]
-                                                                    : Eigen::MatrixXd::Zero(nd, 1);
+    const Eigen::MatrixXd volts =
+        xin.cwiseAbs().maxCoeff() > 0.0 ? dac_.slices(xin, x_scale)[0] : Eigen::MatrixXd::Zero(nd, 1);
     for (TileMap& t : tiles_) {
       t.di_valid = false;  // a new vector: nonlinear tiles are solved once, on first use
     }

@@ -40,9 +40,9 @@ struct MemristivePlanesParams {
   bool tiling = false;
   std::string realisation = "pulses";  // or "gaussian"
   int n_pulses = 20;
-  double g_spread_s = 60e-6;   // gaussian realisation: 1 sigma of G+ − G−
-  double v_read_v = 0.4;       // DAC full scale (Cai et al.: inputs mapped to [−0.4, 0.4] V)
-  int n_dac_bits = 4;          // DAC resolution: 2^n_dac_bits − 1 codes of magnitude; 0 = ideal
+  double g_spread_s = 60e-6;  // gaussian realisation: 1 sigma of G+ − G−
+  double v_read_v = 0.4;      // DAC full scale (Cai et al.: inputs mapped to [−0.4, 0.4] V)
+  int n_dac_bits = 4;         // DAC resolution: 2^n_dac_bits − 1 codes of magnitude; 0 = ideal
   xbar::Parasitics parasitics{20.0, 20.0, 10.0, 10.0};  // Cai et al. code: r_wl = r_bl = 20 Ω, r_in = r_out = 10 Ω
   double comparator_offset_sigma_a = 0.5e-6;
   double comparator_noise_sigma_a = 0.2e-6;

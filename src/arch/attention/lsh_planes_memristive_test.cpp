@@ -2,7 +2,6 @@
 #include "arch/attention/lsh_planes_memristive.h"
 
 #include <catch2/catch.hpp>
-
 #include <numbers>
 
 #include "arch/attention/lsh_collision.h"

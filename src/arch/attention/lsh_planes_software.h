@@ -11,8 +11,8 @@
 namespace pimtx::arch::lsh {
 
 struct QuantizedPlanesParams {
-  int n_weight_levels = 4;         // uniform levels over [-clip, clip] (mid-rise: no zero level when even)
-  double clip_sigma_ratio = 2.0;   // clip at this many standard deviations
+  int n_weight_levels = 4;        // uniform levels over [-clip, clip] (mid-rise: no zero level when even)
+  double clip_sigma_ratio = 2.0;  // clip at this many standard deviations
   void validate(const core::Section& s) const;
 };
 

@@ -2,7 +2,6 @@
 #include "arch/attention/lsh.h"
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <numbers>
 
@@ -17,9 +16,9 @@ using namespace pimtx::arch;
 
 namespace {
 
-constexpr int k_hd = 8;       // stories260K head size
+constexpr int k_hd = 8;  // stories260K head size
 constexpr int k_kv_heads = 2;
-constexpr int k_group = 2;    // GQA: 2 query heads per kv head
+constexpr int k_group = 2;  // GQA: 2 query heads per kv head
 constexpr int k_seq = 96;
 
 Mat random_mat(int64_t rows, int64_t cols, uint64_t seed, const char* name) {
@@ -33,9 +32,9 @@ Mat random_mat(int64_t rows, int64_t cols, uint64_t seed, const char* name) {
 
 // Random queries/keys/values for a sequence, laid out as the engine passes them.
 struct Seq {
-  Mat q = random_mat(k_seq, k_kv_heads * k_group * k_hd, 11, "q");  // (seq, n_heads * hd)
-  Mat k = random_mat(k_seq, k_kv_heads * k_hd, 12, "k");            // (seq, kv_dim)
-  Mat v = random_mat(k_seq, k_kv_heads * k_hd, 13, "v");
+  Mat q = random_mat(k_seq, k_kv_heads* k_group* k_hd, 11, "q");  // (seq, n_heads * hd)
+  Mat k = random_mat(k_seq, k_kv_heads* k_hd, 12, "k");           // (seq, kv_dim)
+  Mat v = random_mat(k_seq, k_kv_heads* k_hd, 13, "v");
   std::vector<int64_t> pos;
   Seq() {
     for (int i = 0; i < k_seq; ++i) {
@@ -76,8 +75,15 @@ Mat run(Attention& a, const Seq& s, int chunk) {
       KvView kv{s.k.block(0, h * k_hd, held, k_hd), s.v.block(0, h * k_hd, held, k_hd),
                 std::span<const int64_t>(s.pos.data(), static_cast<size_t>(held))};
       Mat o(n, k_group * k_hd);
-      AttentionCall call{0, h, k_group, k_hd, p0, 1.0f / std::sqrt(static_cast<float>(k_hd)),
-                         s.q.block(p0, h * k_group * k_hd, n, k_group * k_hd), kv, o};
+      AttentionCall call{0,
+                         h,
+                         k_group,
+                         k_hd,
+                         p0,
+                         1.0f / std::sqrt(static_cast<float>(k_hd)),
+                         s.q.block(p0, h * k_group * k_hd, n, k_group * k_hd),
+                         kv,
+                         o};
       a.forward(call, counts);
       out.block(p0, h * k_group * k_hd, n, k_group * k_hd) = o;
     }
@@ -86,9 +92,10 @@ Mat run(Attention& a, const Seq& s, int chunk) {
 }
 
 std::string lsh_cfg(int bits, int rounds, int window = 0, const std::string& planes = "gaussian", int sink = 0) {
-  return fmt::format("[attention]\ntype = \"lsh\"\nn_bits = {}\nn_rounds = {}\nn_window = {}\nn_sink = {}\n"
-                     "[attention.planes]\ntype = \"{}\"\n",
-                     bits, rounds, window, sink, planes);
+  return fmt::format(
+      "[attention]\ntype = \"lsh\"\nn_bits = {}\nn_rounds = {}\nn_window = {}\nn_sink = {}\n"
+      "[attention.planes]\ntype = \"{}\"\n",
+      bits, rounds, window, sink, planes);
 }
 
 std::string error_of(const std::function<void()>& fn) {
@@ -255,11 +262,9 @@ TEST_CASE("lsh rejects bad settings with a clear ConfigError", "[arch][lsh]") {
   CHECK_THAT(error_of([] { make(lsh_cfg(17, 1)); }),
              Catch::Contains("attention.n_bits") && Catch::Contains("17") && Catch::Contains("[0, 16]"));
   CHECK_THAT(error_of([] { make(lsh_cfg(-1, 1)); }), Catch::Contains("attention.n_bits"));
-  CHECK_THAT(error_of([] { make(lsh_cfg(4, 0)); }),
-             Catch::Contains("attention.n_rounds") && Catch::Contains("= 0"));
+  CHECK_THAT(error_of([] { make(lsh_cfg(4, 0)); }), Catch::Contains("attention.n_rounds") && Catch::Contains("= 0"));
   CHECK_THAT(error_of([] { make(lsh_cfg(4, 1, 0, "magic")); }),
-             Catch::Contains("attention.planes.type") && Catch::Contains("gaussian") &&
-                 Catch::Contains("quantized"));
+             Catch::Contains("attention.planes.type") && Catch::Contains("gaussian") && Catch::Contains("quantized"));
   CHECK_THAT(error_of([] { make(lsh_cfg(4, 1) + "n_weight_levels = 1\n"); }), Catch::Contains("n_weight_levels"));
   CHECK_THAT(error_of([] { make(lsh_cfg(4, 1) + "bogus_key = 1\n"); }), Catch::Contains("bogus_key"));
 }

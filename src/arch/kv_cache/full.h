@@ -18,8 +18,8 @@ class FullKvCache final : public KvCache {
 
  private:
   KvCacheInit init_;
-  std::vector<Mat> keys_;          // n_kv_heads x (max_seq_len, head_dim)
-  std::vector<Mat> values_;        // n_kv_heads x (max_seq_len, head_dim)
+  std::vector<Mat> keys_;           // n_kv_heads x (max_seq_len, head_dim)
+  std::vector<Mat> values_;         // n_kv_heads x (max_seq_len, head_dim)
   std::vector<int64_t> positions_;  // (max_seq_len) 0, 1, 2, ...
   int64_t n_ = 0;
 };

@@ -42,8 +42,8 @@ struct KvCacheInit {
 
 // Read-only view of one kv head's cached keys and values.
 struct KvView {
-  ConstMatRef keys;                   // (n_held, head_dim)
-  ConstMatRef values;                 // (n_held, head_dim)
+  ConstMatRef keys;                    // (n_held, head_dim)
+  ConstMatRef values;                  // (n_held, head_dim)
   std::span<const int64_t> positions;  // (n_held) absolute positions, increasing
 };
 

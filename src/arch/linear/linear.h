@@ -29,8 +29,8 @@ class ResultFile;
 namespace pimtx::arch {
 
 struct LinearInit {
-  std::string role;  // "wq", "wk", "wv", "wqkv", "wo", "w1", "w2", "w3", "classifier"
-  int layer = 0;     // transformer layer, or n_layers for the classifier
+  std::string role;   // "wq", "wk", "wv", "wqkv", "wo", "w1", "w2", "w3", "classifier"
+  int layer = 0;      // transformer layer, or n_layers for the classifier
   const Mat& weight;  // (out, in)
   uint64_t seed = 0;  // master seed (derive streams as core::Rng(seed, "arch.linear.<role>", layer))
 };
