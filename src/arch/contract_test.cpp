@@ -95,6 +95,15 @@ TEST_CASE("exact units: dense counts match the closed form", "[arch][contract]")
   const int64_t per_tok = 2 * c.dim * c.dim + 2 * c.kv_dim() * c.dim + 3 * c.hidden_dim * c.dim;
   CHECK(e.counts()[0].linear.macs == n * per_tok);
   CHECK(e.counts()[c.n_layers].linear.macs == n * c.vocab_size * c.dim);
+  // The per-role split adds up to the layer total: wo alone is d*d per token.
+  int64_t by_role = 0;
+  for (const auto& [role, oc] : e.counts()[0].linear_roles) {
+    by_role += oc.macs;
+  }
+  CHECK(by_role == e.counts()[0].linear.macs);
+  CHECK(e.counts()[0].linear_roles.at("wo").macs == n * c.dim * c.dim);
+  CHECK(e.counts()[c.n_layers].linear_roles.at("classifier").macs == n * c.vocab_size * c.dim);
+  CHECK(e.counts()[0].linear.events.empty());  // exact units record no hardware events
 }
 
 TEST_CASE("unknown unit name lists the valid ones", "[arch][contract]") {

@@ -9,11 +9,18 @@
 //   kv_entries_stored (token, kv head) key+value vector pairs written into the KV cache
 //   kv_entries_read   (query head, key position) pairs scored by attention (dense: all causal pairs)
 //   calls             number of operator invocations
+//   events            hardware events of in-memory units by name, for the cost model to price, e.g.
+//                     "xbar.array_reads", "xbar.cells_read", "dac.conversions", "adc.conversions",
+//                     "xbar.program_pulses", "gain_cell.writes", "cam.searches" (documented by each unit in
+//                     its header and in docs/results-format.md); written to /<group>/op_counts/<kind>/events/<name>.
 // float32 everywhere in the exact units, so activations count 4 bytes per element.
+// LayerCounts::linear_roles splits the linear counts by weight role (wq, wk, ..., classifier) and is written
+// to /<group>/op_counts/linear_roles/<role>/<field> with the same rows.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace pimtx::arch {
@@ -25,6 +32,7 @@ struct OpCounts {
   int64_t kv_entries_stored = 0;
   int64_t kv_entries_read = 0;
   int64_t calls = 0;
+  std::map<std::string, int64_t> events;  // hardware events by name (see above); empty for exact units
 
   OpCounts& operator+=(const OpCounts& o) {
     macs += o.macs;
@@ -33,6 +41,9 @@ struct OpCounts {
     kv_entries_stored += o.kv_entries_stored;
     kv_entries_read += o.kv_entries_read;
     calls += o.calls;
+    for (const auto& [name, n] : o.events) {
+      events[name] += n;
+    }
     return *this;
   }
 };
@@ -42,6 +53,7 @@ struct LayerCounts {
   OpCounts linear;
   OpCounts attention;
   OpCounts kv_cache;
+  std::map<std::string, OpCounts> linear_roles;  // the linear counts split by weight role
 };
 
 }  // namespace pimtx::arch

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <functional>
+#include <set>
 
 #include "core/errors.h"
 #include "io/h5.h"
@@ -78,9 +80,12 @@ void Transformer::reset() {
 
 void Transformer::clear_counts() { counts_.assign(counts_.size(), LayerCounts{}); }
 
-void Transformer::linear(Linear& op, const Mat& in, Mat& out, OpCounts& c) const {
+void Transformer::linear(Linear& op, const char* role, const Mat& in, Mat& out, LayerCounts& cnt) const {
   out.resize(in.rows(), op.out_features());
+  OpCounts c;
   op.forward(in, out, c);
+  cnt.linear += c;
+  cnt.linear_roles[role] += c;
 }
 
 void Transformer::norm(const Vec& w, const Vec& b, const Mat& in, Mat& out) const {
@@ -154,15 +159,15 @@ const Mat& Transformer::forward(std::span<const int> tokens, bool all_logits) {
     norm(w.attn_norm, w.attn_norm_bias, x_, h_);
     // Projections q (n, dim), k and v (n, kv_dim)
     if (gpt2) {
-      linear(*o.wqkv, h_, qkv_, cnt.linear);
+      linear(*o.wqkv, "wqkv", h_, qkv_, cnt);
       qkv_.rowwise() += w.bqkv.transpose();
       q_ = qkv_.leftCols(c.dim);
       k_ = qkv_.middleCols(c.dim, c.dim);
       v_ = qkv_.rightCols(c.dim);
     } else {
-      linear(*o.wq, h_, q_, cnt.linear);
-      linear(*o.wk, h_, k_, cnt.linear);
-      linear(*o.wv, h_, v_, cnt.linear);
+      linear(*o.wq, "wq", h_, q_, cnt);
+      linear(*o.wk, "wk", h_, k_, cnt);
+      linear(*o.wv, "wv", h_, v_, cnt);
       // RoPE on queries and keys
       rope(q_, c.n_heads);
       rope(k_, c.n_kv_heads);
@@ -184,7 +189,7 @@ const Mat& Transformer::forward(std::span<const int> tokens, bool all_logits) {
       o.attention->forward(call, cnt.attention);
     }
     // Output projection and residual: x += wo att (+ bias)
-    linear(*o.wo, att_, o_, cnt.linear);
+    linear(*o.wo, "wo", att_, o_, cnt);
     if (gpt2) {
       o_.rowwise() += w.bo.transpose();
     }
@@ -193,18 +198,18 @@ const Mat& Transformer::forward(std::span<const int> tokens, bool all_logits) {
     norm(w.ffn_norm, w.ffn_norm_bias, x_, h_);
     if (gpt2) {
       // GELU (tanh approximation, "gelu_new") MLP
-      linear(*o.w1, h_, f1_, cnt.linear);
+      linear(*o.w1, "w1", h_, f1_, cnt);
       f1_.rowwise() += w.b1.transpose();
       constexpr float k_c = 0.7978845608028654f;  // sqrt(2/pi)
       f1_ = f1_.unaryExpr([](float a) { return 0.5f * a * (1.0f + std::tanh(k_c * (a + 0.044715f * a * a * a))); });
-      linear(*o.w2, f1_, o_, cnt.linear);
+      linear(*o.w2, "w2", f1_, o_, cnt);
       o_.rowwise() += w.b2.transpose();
     } else {
       // SwiGLU: w2 (silu(w1 h) * w3 h)
-      linear(*o.w1, h_, f1_, cnt.linear);
-      linear(*o.w3, h_, f3_, cnt.linear);
+      linear(*o.w1, "w1", h_, f1_, cnt);
+      linear(*o.w3, "w3", h_, f3_, cnt);
       f1_ = f1_.unaryExpr([](float a) { return a / (1.0f + std::exp(-a)); }).cwiseProduct(f3_);
-      linear(*o.w2, f1_, o_, cnt.linear);
+      linear(*o.w2, "w2", f1_, o_, cnt);
     }
     // Residual
     x_ += o_;
@@ -217,7 +222,7 @@ const Mat& Transformer::forward(std::span<const int> tokens, bool all_logits) {
     Mat last = x_.bottomRows(1);
     norm(model_.final_norm, model_.final_norm_bias, last, h_);
   }
-  linear(*classifier_, h_, logits_, counts_.back().linear);
+  linear(*classifier_, "classifier", h_, logits_, counts_.back());
   return logits_;
 }
 
@@ -234,14 +239,48 @@ void Transformer::write_results(io::ResultFile& file, const std::string& group) 
   const std::string base = group + "/op_counts";
   file.create_group(base);
   file.set_attr(base, "rows", std::string("transformer layers 0..n_layers-1, then the classifier"));
-  for (const auto& [kname, kptr] : kinds) {
+  // One (n_layers + 1) column per field, and per event name seen in any row (0 where a row has none).
+  auto write_kind = [&](const std::string& path, const std::function<const OpCounts*(const LayerCounts&)>& get) {
+    static const OpCounts k_none;
+    std::set<std::string> names;
+    for (const auto& lc : counts_) {
+      const OpCounts* oc = get(lc);
+      for (const auto& [n, v] : (oc != nullptr ? *oc : k_none).events) {
+        names.insert(n);
+      }
+    }
     for (const auto& [fname, fptr, units] : fields) {
       std::vector<int64_t> v;
       for (const auto& lc : counts_) {
-        v.push_back(lc.*kptr.*fptr);
+        const OpCounts* oc = get(lc);
+        v.push_back(oc != nullptr ? oc->*fptr : 0);
       }
-      file.write(base + "/" + kname + "/" + fname, std::span<const int64_t>(v), {v.size()}, units);
+      file.write(path + "/" + fname, std::span<const int64_t>(v), {v.size()}, units);
     }
+    for (const auto& n : names) {
+      std::vector<int64_t> v;
+      for (const auto& lc : counts_) {
+        const OpCounts* oc = get(lc);
+        const auto it = oc != nullptr ? oc->events.find(n) : k_none.events.end();
+        v.push_back(oc != nullptr && it != oc->events.end() ? it->second : 0);
+      }
+      file.write(path + "/events/" + n, std::span<const int64_t>(v), {v.size()}, "count");
+    }
+  };
+  for (const auto& [kname, kptr] : kinds) {
+    write_kind(base + "/" + kname, [kptr](const LayerCounts& lc) { return &(lc.*kptr); });
+  }
+  std::set<std::string> roles;
+  for (const auto& lc : counts_) {
+    for (const auto& [r, oc] : lc.linear_roles) {
+      roles.insert(r);
+    }
+  }
+  for (const auto& r : roles) {
+    write_kind(base + "/linear_roles/" + r, [&r](const LayerCounts& lc) -> const OpCounts* {
+      const auto it = lc.linear_roles.find(r);
+      return it != lc.linear_roles.end() ? &it->second : nullptr;
+    });
   }
   for (size_t l = 0; l < ops_.size(); ++l) {
     const std::string u = fmt::format("{}/units/layer_{}", group, l);

@@ -54,7 +54,7 @@ class Transformer {
   };
   void norm(const Vec& w, const Vec& b, const Mat& in, Mat& out) const;
   void rope(Mat& x, int n_heads_in_x) const;
-  void linear(Linear& op, const Mat& in, Mat& out, OpCounts& c) const;
+  void linear(Linear& op, const char* role, const Mat& in, Mat& out, LayerCounts& cnt) const;
 
   const Model& model_;
   std::vector<LayerOps> ops_;
