@@ -13,6 +13,9 @@
 //                     "xbar.array_reads", "xbar.cells_read", "dac.conversions", "adc.conversions",
 //                     "xbar.program_pulses", "gain_cell.writes", "cam.searches" (documented by each unit in
 //                     its header and in docs/results-format.md); written to /<group>/op_counts/<kind>/events/<name>.
+//   sums              physical quantities summed over events, unit in the name, e.g. "xbar.read_power_w" (sum over
+//                     array reads of the solved sum of V*I; the cost model multiplies by the read time),
+//                     written as float64 to /<group>/op_counts/<kind>/sums/<name>.
 // float32 everywhere in the exact units, so activations count 4 bytes per element.
 // LayerCounts::linear_roles splits the linear counts by weight role (wq, wk, ..., classifier) and is written
 // to /<group>/op_counts/linear_roles/<role>/<field> with the same rows.
@@ -33,6 +36,7 @@ struct OpCounts {
   int64_t kv_entries_read = 0;
   int64_t calls = 0;
   std::map<std::string, int64_t> events;  // hardware events by name (see above); empty for exact units
+  std::map<std::string, double> sums;     // summed physical quantities by name (unit in the name)
 
   OpCounts& operator+=(const OpCounts& o) {
     macs += o.macs;
@@ -43,6 +47,9 @@ struct OpCounts {
     calls += o.calls;
     for (const auto& [name, n] : o.events) {
       events[name] += n;
+    }
+    for (const auto& [name, x] : o.sums) {
+      sums[name] += x;
     }
     return *this;
   }

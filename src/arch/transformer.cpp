@@ -226,6 +226,20 @@ const Mat& Transformer::forward(std::span<const int> tokens, bool all_logits) {
   return logits_;
 }
 
+namespace {
+// SI unit of a summed quantity from its name's suffix (STYLE.md §3 puts the unit in the name).
+std::string unit_from_name(const std::string& name) {
+  static const std::vector<std::pair<std::string, std::string>> k_suffix = {
+      {"_j", "J"}, {"_w", "W"}, {"_s", "s"}, {"_a", "A"}, {"_v", "V"}, {"_c", "C"}, {"_f", "F"}, {"_ohm", "ohm"}};
+  for (const auto& [suf, unit] : k_suffix) {
+    if (name.size() > suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0) {
+      return unit;
+    }
+  }
+  return "1";
+}
+}  // namespace
+
 void Transformer::write_results(io::ResultFile& file, const std::string& group) const {
   const std::vector<std::pair<std::string, OpCounts LayerCounts::*>> kinds = {
       {"linear", &LayerCounts::linear}, {"attention", &LayerCounts::attention}, {"kv_cache", &LayerCounts::kv_cache}};
@@ -265,6 +279,22 @@ void Transformer::write_results(io::ResultFile& file, const std::string& group) 
         v.push_back(oc != nullptr && it != oc->events.end() ? it->second : 0);
       }
       file.write(path + "/events/" + n, std::span<const int64_t>(v), {v.size()}, "count");
+    }
+    std::set<std::string> sum_names;
+    for (const auto& lc : counts_) {
+      const OpCounts* oc = get(lc);
+      for (const auto& [n, x] : (oc != nullptr ? *oc : k_none).sums) {
+        sum_names.insert(n);
+      }
+    }
+    for (const auto& n : sum_names) {
+      std::vector<double> v;
+      for (const auto& lc : counts_) {
+        const OpCounts* oc = get(lc);
+        const auto it = oc != nullptr ? oc->sums.find(n) : k_none.sums.end();
+        v.push_back(oc != nullptr && it != oc->sums.end() ? it->second : 0.0);
+      }
+      file.write(path + "/sums/" + n, std::span<const double>(v), {v.size()}, unit_from_name(n));
     }
   };
   for (const auto& [kname, kptr] : kinds) {
