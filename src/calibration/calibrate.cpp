@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "calibration/array_check.h"
 #include "calibration/fitters.h"
@@ -67,6 +68,9 @@ class MetalOxideCalibration final : public Calibration {
     if (source_ == "spice") {
       g0_s_ = cal.get_double_array("g0_s", {3.16e-6, 1e-5, 2e-5, 4e-5, 7e-5, 1e-4, 1.5e-4},
                                    core::Range::closed(3.16e-6, 316e-6));
+      if (std::set<double>(g0_s_.begin(), g0_s_.end()).size() < 3) {
+        cal.fail("g0_s", fmt::format("the I-V fit needs at least 3 distinct conductances, got {}", g0_s_.size()));
+      }
       n_devices_ = static_cast<size_t>(cal.get_int("n_devices", 100, core::Range::closed(3, 100000)));
       v_step_v_ = cal.get_double("v_step_v", 0.05, core::Range::closed(1e-3, 0.2));
       workers_ = read_workers(cal);

@@ -11,23 +11,16 @@
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "core/rng.h"
+#include "io/output_path.h"
 
 namespace pimtx::cli {
 
 namespace {
 
-// Write atomically: a temporary file renamed into place, so a failure leaves no partial netlist.
+// Atomic (a failure or an interrupt leaves no partial netlist), after checking the path.
 void write_text(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) {
-      std::filesystem::remove(tmp);
-      throw IoError(fmt::format("cannot write netlist '{}'", path));
-    }
-  }
-  std::filesystem::rename(tmp, path);
+  io::check_output_path(path, {});
+  io::write_text_atomic(path, text);
 }
 
 // A list option of length 1 is broadcast to n entries; otherwise it must have n entries.

@@ -145,6 +145,9 @@ XbarJob read_job(core::Config& cfg, uint64_t seed) {
   } else {
     const auto n = in.get_int("n_vectors", 1, core::Range::closed(1, 1 << 20));
     const double lo = in.get_double("v_min_v", 0.0), hi = in.get_double("v_max_v", 0.2);
+    if (lo > hi) {
+      in.fail("v_max_v", fmt::format("v_min_v = {} V exceeds v_max_v = {} V", lo, hi));
+    }
     core::Rng rng(seed, "xbar.cli.input");
     job.drive.word_v.resize(rows, n);
     for (Eigen::Index k = 0; k < n; ++k) {

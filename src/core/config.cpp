@@ -23,6 +23,8 @@ struct ConfigState {
   fs::path base_dir;  // relative paths in the document resolve against this
   std::set<std::string> known;
   std::set<std::string> overridden;
+  // Every path get_path() returned, shared with copies made by copy_to() (for output path checks).
+  std::shared_ptr<std::vector<std::string>> paths_read = std::make_shared<std::vector<std::string>>();
 };
 
 namespace {
@@ -405,6 +407,7 @@ std::string Section::get_path(std::string_view key, const std::string& def, bool
     fail(key, fmt::format("file not found: {}", resolved));
   }
   SectionAccess::resolve(*this, key, resolved);
+  state_->paths_read->push_back(resolved);
   return resolved;
 }
 
@@ -445,6 +448,7 @@ Config Section::copy_to(std::string_view under) const {
   Config c;
   c.state_->origin = state_->origin;
   c.state_->base_dir = state_->base_dir;
+  c.state_->paths_read = state_->paths_read;
   toml::table& dst = table_for_insert(c.state_->doc, std::string(under));
   if (const toml::table* t = table_at(*state_, path_)) {
     dst = *t;
@@ -598,5 +602,7 @@ std::string Config::document_text() const {
 }
 
 const std::string& Config::origin() const { return state_->origin; }
+
+const std::vector<std::string>& Config::paths_read() const { return *state_->paths_read; }
 
 }  // namespace pimtx::core

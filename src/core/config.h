@@ -112,6 +112,9 @@ class Config {
   // The input document (after overrides) as TOML text.
   [[nodiscard]] std::string document_text() const;
   [[nodiscard]] const std::string& origin() const;
+  // The file paths read so far through get_path() (also through copies from Section::copy_to()): the
+  // inputs of a run, which its output must not overwrite.
+  [[nodiscard]] const std::vector<std::string>& paths_read() const;
 
  private:
   std::shared_ptr<ConfigState> state_;
