@@ -1,5 +1,5 @@
 // `pimtx calibrate CONFIG.toml -o data/devices/NAME.h5`: fit a device model and write a device card
-// (src/calibration/README.md, calibration/card.h).
+// (src/calibration/README.md, devices/card.h).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -7,10 +7,10 @@
 #include <memory>
 
 #include "calibration/calibrate.h"
-#include "calibration/card.h"
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "core/progress.h"
+#include "devices/card.h"
 #include "devices/registry.h"
 #include "xbar/device_programming.h"
 
@@ -21,7 +21,7 @@ namespace {
 // The checks reading the card applies (xbar::memristor_model_from_card for memristor models; gain-cell cards
 // have no reader yet, so at least every number must be finite, as reading them through the config would
 // demand), so calibrate never writes a card that is rejected later.
-void check_card(const calibration::DeviceCard& card, const std::string& out) {
+void check_card(const devices::DeviceCard& card, const std::string& out) {
   try {
     if (devices::memristor_registry().contains(card.model)) {
       (void)xbar::memristor_model_from_card(card, out);
@@ -71,7 +71,7 @@ void add_calibrate_command(CLI::App& app, ActionTable& actions) {
       auto card = job->run();
       card.config_text = cfg.resolved_text();
       check_card(card, o->out);
-      calibration::write_device_card(f, card);
+      devices::write_device_card(f, card);
       for (const auto& [name, q] : card.fits) {
         std::cout << "fit " << name << ": R^2 = " << q.r2 << ", rms residual = " << q.rms_residual
                   << ", max rel residual = " << q.max_rel_residual << ", n = " << q.n_points << "\n";
