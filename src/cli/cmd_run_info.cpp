@@ -63,6 +63,9 @@ void add_info_command(CLI::App& app, ActionTable& actions) {
     if (std::filesystem::is_directory(*path, ec)) {
       throw UsageError(fmt::format("'{}' is a directory; give a result file (HDF5)", *path));
     }
+    if (!std::filesystem::is_regular_file(*path, ec)) {  // a fifo would block, a device never ends
+      throw UsageError(fmt::format("'{}' is not a regular file; give a result file (HDF5)", *path));
+    }
     io::ResultReader r(*path);
     r.describe(std::cout);
     return 0;

@@ -94,9 +94,14 @@ bool is_circuit_changing_warning(const std::string& line) {
   return false;
 }
 
-// Output is shown to the user: non-printable bytes (a binary file's echo) become \xNN.
+// Output is shown to the user: non-printable bytes (a binary file's echo) become \xNN, and a line is cut
+// at 300 bytes (ngspice echoes a 2 MB netlist line whole).
 std::string printable(std::string_view s) {
+  constexpr size_t k_max = 300;
   std::string out;
+  if (s.size() > k_max) {
+    return printable(s.substr(0, k_max)) + fmt::format("... ({} bytes)", s.size());
+  }
   for (unsigned char c : s) {
     if ((c < 0x20 && c != '\t') || c == 0x7f) {
       out += fmt::format("\\x{:02x}", c);
