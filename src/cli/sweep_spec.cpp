@@ -128,7 +128,7 @@ SweepSpec load_sweep(const fs::path& sweep_file, const std::vector<std::string>&
     os << toml::toml_formatter(doc);
     spec.sweep_text = os.str();
   }
-  rd.check_keys(doc, "<top level>", {"sweep"});
+  rd.check_keys(doc, "<top level>", {"sweep", "figure"});  // [figure]: read by scripts/reproduce_figures.py
   const toml::table* sw = doc["sweep"].as_table();
   if (sw == nullptr) {
     throw ConfigError(fmt::format("{}: no [sweep] table", sweep_file.string()));
