@@ -42,6 +42,12 @@ def main():
         if "figure" not in doc:
             continue
         fig = doc["figure"]
+        unknown = set(fig) - {"name", "title", "plot", "quick"}
+        missing = {"name", "plot"} - set(fig)
+        if unknown or missing:
+            sys.stderr.write(f"{path}: [figure] unknown keys {sorted(unknown)}, missing {sorted(missing)} "
+                             "(valid: name, title, plot, quick)\n")
+            return 2
         if args.only and fig["name"] != args.only:
             continue
         figures.append((path, fig))
