@@ -19,8 +19,15 @@ set = ["lsh_nn.n_vectors=$n"]
 seeds = [1, 2, 3, 4, 5, 6, 7, 8]
 TOML
 mpi="mpirun --oversubscribe --allow-run-as-root"
-t() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1; awk -v a="$(date +%s.%N)" -v b="$s" 'BEGIN { print a - b }'; }
-t1=$(t $mpi -n 1 "$build/pimtx" sweep "$tmp/bench.toml" -o "$tmp/r1.h5" --jobs 1 -q)
-t2=$(t $mpi -n 2 "$build/pimtx" sweep "$tmp/bench.toml" -o "$tmp/r2.h5" --jobs 1 -q)
-printf "sweep of 8 equal points (lsh_nn, %s vectors): 1 rank %.2f s, 2 ranks %.2f s, speed-up %.2fx (goal >= 1.8x)\n" \
-  "$n" "$t1" "$t2" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print a / b }')"
+TIMEFORMAT='%R %U %S'
+{ time $mpi -n 1 "$build/pimtx" sweep "$tmp/bench.toml" -o "$tmp/r1.h5" --jobs 1 -q >/dev/null 2>&1; } 2>"$tmp/t1"
+{ time $mpi -n 2 "$build/pimtx" sweep "$tmp/bench.toml" -o "$tmp/r2.h5" --jobs 1 -q >/dev/null 2>&1; } 2>"$tmp/t2"
+read -r w1 u1 s1 <"$tmp/t1"
+read -r w2 u2 s2 <"$tmp/t2"
+awk -v n="$n" -v w1="$w1" -v c1="$(awk -v a="$u1" -v b="$s1" 'BEGIN { print a + b }')" \
+    -v w2="$w2" -v c2="$(awk -v a="$u2" -v b="$s2" 'BEGIN { print a + b }')" 'BEGIN {
+  printf "sweep of 8 equal points (lsh_nn, %d vectors), one worker per rank:\n", n
+  printf "  1 rank : %6.2f s wall, %6.2f s CPU (CPU/wall %.2f)\n", w1, c1, c1 / w1
+  printf "  2 ranks: %6.2f s wall, %6.2f s CPU (CPU/wall %.2f)\n", w2, c2, c2 / w2
+  printf "  speed-up %.2fx (goal >= 1.8x on an idle 2-core machine; CPU/wall < ranks means the machine was busy)\n", w1 / w2
+}'
