@@ -297,6 +297,28 @@ NodalSolver::NodalSolver(const CellArray& cells, const Parasitics& parasitics, S
   order.reserve(static_cast<size_t>(n_phys));
   if (m.nd()) {
     nested_dissection(R, C, 0, R, 0, C, order);
+    if (m.opt.boundary_last) {
+      // Nodes joined to a source by a resistive element go last (stable): the transfer matrix's right-hand
+      // sides then live in the final block of the factor, and its forward substitutions stay inside it.
+      std::vector<char> bnd(static_cast<size_t>(n_phys), 0);
+      auto mark = [&](int a, int b) {
+        const bool sa = find(parent, a) >= 2 * RC, sb = find(parent, b) >= 2 * RC;
+        if (sa && !sb) {
+          bnd[static_cast<size_t>(b)] = 1;
+        } else if (sb && !sa) {
+          bnd[static_cast<size_t>(a)] = 1;
+        }
+      };
+      for (const Raw& e : raw) {
+        if (e.r > 0.0) {
+          mark(e.a, e.b);
+        }
+      }
+      for (int c = 0; c < RC; ++c) {
+        mark(c, RC + c);
+      }
+      std::stable_partition(order.begin(), order.end(), [&](int q) { return bnd[static_cast<size_t>(q)] == 0; });
+    }
     for (int q = 2 * RC; q < n_phys; ++q) {
       order.push_back(q);
     }

@@ -32,6 +32,9 @@ enum class Ordering { nested_dissection, amd };
 struct SolverOptions {
   LinearSolverKind kind = LinearSolverKind::direct;
   Ordering ordering = Ordering::nested_dissection;
+  // nested_dissection only: number the nodes next to a source (driver / sense side) last, which makes
+  // transfer_matrix() cheap (its right-hand sides touch only those nodes); a little more fill in the factor.
+  bool boundary_last = false;
   double pcg_rel_tol = 1e-13;  // relative residual; 1e-13 keeps currents at ~1e-10 relative
   int pcg_max_iter = 100000;
   double newton_tol_v = 1e-13;  // converged when the largest Newton step is below this (volts)
