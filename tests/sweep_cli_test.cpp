@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -232,4 +234,33 @@ TEST_CASE("sweep: bad sweep files are usage errors naming the key", "[cli][sweep
   CHECK(r.code == 2);
   CHECK(r.output.find("missing.toml") != std::string::npos);
   CHECK_FALSE(fs::exists(d / "x.h5"));
+}
+
+TEST_CASE("sweep: point ids follow the resolved config, not the position in the sweep", "[cli][sweep]") {
+  const fs::path d = pimtx::test::scratch_dir("sweep_ids");
+  auto ids = [&](const std::string& n_vectors, const std::string& extra) {
+    const auto r = run_pimtx("sweep " + write_sweep(d, n_vectors, extra).string() + " --list");
+    REQUIRE(r.code == 0);
+    std::map<std::string, std::string> out;  // "source bits seed" -> id
+    std::istringstream in(r.output);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string index, id, seed, source, bits;
+      ls >> index >> id >> seed >> source >> bits;
+      out[source + " " + bits + " " + seed] = id;
+    }
+    return out;
+  };
+  const auto a = ids("300", "");
+  const auto b = ids("300", ", 6");  // one more value: 12 points, the first 8 keep their ids
+  REQUIRE(a.size() == 8);
+  REQUIRE(b.size() == 12);
+  for (const auto& [k, id] : a) {
+    CHECK(b.at(k) == id);
+  }
+  const auto c = ids("301", "");  // a different fixed override: every id changes
+  for (const auto& [k, id] : a) {
+    CHECK(c.at(k) != id);
+  }
 }
