@@ -201,7 +201,8 @@ void gpt2_bench(int n_decode, int n_layers) {
   fmt::print(
       "(3) GPT-2-124M-shaped random model, wqkv/wo/w1/w2 of {} layers on 128x128 crossbars ({} threads): "
       "characterisation {:.1f} s; decode {:.2f} tok/s ({} tokens); peak RSS {:.0f} MB (model alone {:.0f} MB)\n",
-      n_layers, std::max(1U, std::thread::hardware_concurrency()), t_char, n_decode / t_dec, n_decode, peak_rss_mb(), rss0);
+      n_layers, std::max(1U, std::thread::hardware_concurrency()), t_char, n_decode / t_dec, n_decode, peak_rss_mb(),
+      rss0);
 }
 }  // namespace
 
@@ -222,7 +223,9 @@ int main(int argc, char** argv) {
     } else if (a == "--no-gpt2") {
       gpt2 = false;
     } else {
-      fmt::print(stderr, "usage: bench_pim_linear [--spice-n N] [--eval-tokens N] [--gpt2-decode N] [--gpt2-layers N] [--no-gpt2]\n");
+      fmt::print(
+          stderr,
+          "usage: bench_pim_linear [--spice-n N] [--eval-tokens N] [--gpt2-decode N] [--gpt2-layers N] [--no-gpt2]\n");
       return 2;
     }
   }
