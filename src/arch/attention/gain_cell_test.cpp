@@ -111,6 +111,7 @@ TEST_CASE("gain-cell kv cache: DAC quantisation and exponential decay in closed 
     const double tau = 1e-6, t_tok = 1e-7;
     auto c = small_cache(fmt::format(
         "n_levels = 65536\nv_store_min_v = 0.6\nv_store_max_v = 0.9\nread_law = \"linear\"\nvariation = false\n"
+        "level_spacing = \"voltage\"\n"
         "write_noise = false\ntau_ret_s = {}\nt_token_s = {}\nk_lo_rel = [0.0]\nk_hi_rel = [1.0]\n"
         "v_lo_rel = [0.0]\nv_hi_rel = [1.0]\n",
         tau, t_tok));
@@ -127,6 +128,7 @@ TEST_CASE("gain-cell kv cache: DAC quantisation and exponential decay in closed 
     const double tau = 1e-6, t_tok = 1e-7, t_ref = 3.3e-7;
     auto c = small_cache(fmt::format(
         "n_levels = 65536\nv_store_min_v = 0.6\nv_store_max_v = 0.9\nread_law = \"linear\"\nvariation = false\n"
+        "level_spacing = \"voltage\"\n"
         "write_noise = false\ntau_ret_s = {}\nt_token_s = {}\nt_refresh_s = {}\nk_lo_rel = [0.0]\n"
         "k_hi_rel = [1.0]\nv_lo_rel = [0.0]\nv_hi_rel = [1.0]\n",
         tau, t_tok, t_ref));

@@ -47,7 +47,7 @@ GainCellKvParams GainCellKvParams::from_config(core::Section& s) {
   GainCellKvParams p;
   p.exact = s.get_bool("exact", p.exact);
   p.device_card = s.get_path("device_card", p.device_card, true);
-  p.n_levels = s.get_int("n_levels", p.n_levels, Range::closed(2, 1 << 24));
+  p.n_levels = s.get_int("n_levels", p.n_levels, Range::closed(2, 1 << 20));
   p.v_store_min_v = s.get_double("v_store_min_v", p.v_store_min_v, Range::closed(0, 3));
   p.v_store_max_v = s.get_double("v_store_max_v", p.v_store_max_v, Range::closed(0, 3));
   p.v_read_v = s.get_double("v_read_v", p.v_read_v, Range::closed(0, 3));
@@ -58,6 +58,7 @@ GainCellKvParams GainCellKvParams::from_config(core::Section& s) {
   p.write_noise = s.get_bool("write_noise", p.write_noise);
   p.t_refresh_s = s.get_double("t_refresh_s", p.t_refresh_s, Range::non_negative());
   p.read_law = s.get_string("read_law", p.read_law, {"card", "linear"});
+  p.level_spacing = s.get_string("level_spacing", p.level_spacing, {"current", "voltage"});
   p.n_window = s.get_int("n_window", p.n_window, Range::at_least(1));
   p.map_range_rel = s.get_double("map_range_rel", p.map_range_rel, Range::positive());
   p.k_lo_rel = s.get_double_array("k_lo_rel", {});
@@ -174,6 +175,15 @@ void GainCellReadLaw::currents_a(const Eigen::ArrayXd& v, Eigen::ArrayXd& out) c
                            (v > v_hi_).select(i_hi_ + slope_hi_ * (v - v_hi_), p));
 }
 
+double GainCellReadLaw::inverse_v(double i_a) const {
+  double a = v_min_, b = v_max_;
+  for (int it = 0; it < 60 && b - a > 1e-12; ++it) {
+    const double m = 0.5 * (a + b);
+    (current_a(m) < i_a ? a : b) = m;
+  }
+  return 0.5 * (a + b);
+}
+
 GainCellKvCache::GainCellKvCache(core::Section& cfg, const KvCacheInit& init)
     : init_(init),
       p_(GainCellKvParams::from_config(cfg)),
@@ -189,6 +199,15 @@ GainCellKvCache::GainCellKvCache(core::Section& cfg, const KvCacheInit& init)
     law_ = std::make_unique<GainCellReadLaw>(dev_, p_.v_read_v, v_min_, v_max_, p_.read_law == "linear");
   } catch (const ConfigError& e) {
     cfg.fail("v_read_v", e.what());
+  }
+  // DAC level table (see level_spacing in the header).
+  level_v_.resize(static_cast<size_t>(p_.n_levels));
+  const double steps = static_cast<double>(p_.n_levels - 1);
+  for (int64_t k = 0; k < p_.n_levels; ++k) {
+    const double f = static_cast<double>(k) / steps;
+    level_v_[static_cast<size_t>(k)] = p_.level_spacing == "voltage"
+                                           ? v_min_ + f * (v_max_ - v_min_)
+                                           : law_->inverse_v(law_->i_min_a() + f * (law_->i_max_a() - law_->i_min_a()));
   }
   const int nh = init.n_kv_heads, hd = init.head_dim;
   n_slots_ = std::min<int64_t>(p_.n_window, init.max_seq_len);
@@ -275,7 +294,7 @@ void GainCellKvCache::append(int64_t pos0, const ConstMatRef& k, const ConstMatR
           }
           // DAC: the affine map into [v_min, v_max], rounded to n_levels; then kT/C noise of the write switch.
           const double u = std::clamp((x - lo_[h][w]) / (hi_[h][w] - lo_[h][w]), 0.0, 1.0);
-          double vw = v_min_ + std::round(u * n_steps) / n_steps * (v_max_ - v_min_);
+          double vw = level_v_[static_cast<size_t>(std::lround(u * n_steps))];
           if (sigma > 0) {
             vw += sigma * noise_.normal();
           }

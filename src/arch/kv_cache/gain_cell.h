@@ -5,9 +5,12 @@
 //
 // Write: x (a K or V element of kv head h) -> v = v_min + (clip(x, lo_h, hi_h) − lo_h)/(hi_h − lo_h)·(v_max − v_min),
 //   rounded to one of n_levels DAC levels on [v_min, v_max] (default: the card's fitted V_SN range), plus kT/C
-//   noise (write_noise). [lo_h, hi_h] is the per-head affine map (k_lo_rel/k_hi_rel, v_lo_rel/v_hi_rel, one value per
-//   (layer, kv head), layer-major; calibrated on calibration stories by gain_cell_calibration.h), else
-//   [−map_range_rel, map_range_rel].
+//   noise (write_noise). level_spacing = "current" (default) places the levels where the nominal read law gives
+//   evenly spaced currents, V_k = I⁻¹(I(v_min) + k/(n−1)·(I(v_max) − I(v_min))) (a write-side pre-distortion
+//   that makes a fresh cell read linearly in x; decay and variation then bend it), "voltage" spaces them evenly in
+//   V (the secant decode then sees the law's curvature). [lo_h, hi_h] is the per-head affine map (k_lo_rel/k_hi_rel,
+//   v_lo_rel/v_hi_rel, one value per (layer, kv head), layer-major; calibrated on calibration stories by
+//   gain_cell_calibration.h), else [−map_range_rel, map_range_rel].
 // Hold: the key of position s is written at t = s·t_token_s and read by the query of position p at p·t_token_s:
 //   V = v_hold + (v − v_hold)·exp(−age/τ_cell), τ_cell = τ·exp(σ_lnτ·ξ) (per cell, card spread; decay = false:
 //   τ = ∞). With t_refresh_s > 0 every cell is rewritten to its DAC level at each multiple of t_refresh_s
@@ -50,11 +53,12 @@ struct GainCellKvParams {
   double t_token_s = 65e-9;                         // time per generated token (Leroux: 65 ns per token)
   double tau_ret_s = 0.0;                           // 0 = the card's τ
   bool decay = true;
-  bool variation = true;          // per-cell τ spread and read spread from the card
-  bool write_noise = true;        // kT/C
-  double t_refresh_s = 0.0;       // 0 = no refresh
-  std::string read_law = "card";  // "card" | "linear"
-  int64_t n_window = 1024;        // physical slots (capped at the context)
+  bool variation = true;                  // per-cell τ spread and read spread from the card
+  bool write_noise = true;                // kT/C
+  double t_refresh_s = 0.0;               // 0 = no refresh
+  std::string read_law = "card";          // "card" | "linear"
+  std::string level_spacing = "current";  // "current" | "voltage"
+  int64_t n_window = 1024;                // physical slots (capped at the context)
   double map_range_rel = 4.0;
   std::vector<double> k_lo_rel, k_hi_rel, v_lo_rel, v_hi_rel;  // (n_layers * n_kv_heads) or empty
   bool exact = false;
@@ -76,6 +80,8 @@ class GainCellReadLaw {
   void currents_a(const Eigen::ArrayXd& v_sn_v, Eigen::ArrayXd& out) const;
   [[nodiscard]] double i_min_a() const { return i_min_; }  // at v_min (the decoding secant's ends)
   [[nodiscard]] double i_max_a() const { return i_max_; }
+  // V in [v_min, v_max] with current_a(V) = i (bisection; the law increases there, checked at construction).
+  [[nodiscard]] double inverse_v(double i_a) const;
 
  private:
   std::vector<double> a_;  // 1-D coefficients in (v − offset)^i
@@ -118,6 +124,7 @@ class GainCellKvCache final : public KvCache {
   devices::GainCellParams dev_;
   std::unique_ptr<GainCellReadLaw> law_;
   double v_min_ = 0, v_max_ = 0, tau_s_ = 0;
+  std::vector<double> level_v_;  // (n_levels) DAC level voltages
   int64_t n_slots_ = 0;
   std::vector<std::array<double, 2>> lo_, hi_;  // (n_kv_heads) [K, V]
   // Per head and K/V: written voltages (max_seq_len, head_dim) and per-slot cell constants (n_slots, head_dim).
