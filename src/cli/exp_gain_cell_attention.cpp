@@ -8,6 +8,7 @@
 //   n_calibration_stories         the text's LAST n stories calibrate the per-head maps and HardSigmoid scalings
 //                                 (gain_cell_calibration.h); they are never evaluated
 //   calibration_margin_rel        widening of the calibrated ranges
+//   calibration_clip_quantile     K/V maps from the [q, 1 − q] quantiles instead of min/max (0 = min/max)
 //   points                        names of the sweep points, in order
 //   [gain_cell_attention.set]     <name> = ["arch.kv_cache.tau_ret_s=1.35e-3", ...]: each point's overrides of the
 //                                 base [arch] tables of the file (which select gain_cell for both units)
@@ -50,6 +51,7 @@ class GainCellAttentionExperiment final : public Experiment {
     max_tokens_ = c.get_int("max_tokens", 2000, core::Range::non_negative());
     n_calib_ = c.get_int("n_calibration_stories", 50, core::Range::closed(1, 1000000));
     margin_ = c.get_double("calibration_margin_rel", 1.0, core::Range::closed(0.5, 10.0));
+    clip_q_ = c.get_double("calibration_clip_quantile", 0.0, core::Range::closed(0.0, 0.49));
     const auto names = c.get_string_array("points", {});
     core::Section sets = c.section("set");
     for (const auto& n : names) {
@@ -99,7 +101,7 @@ class GainCellAttentionExperiment final : public Experiment {
       const int64_t window = probe->section("arch.attention").get_int("n_window", 1024);
       const std::string key = fmt::format("window_{}", window);
       if (calibrations.count(key) == 0) {
-        const auto cal = arch::calibrate_gain_cell(*model_, *tok_, calib, *probe, seed_, margin_);
+        const auto cal = arch::calibrate_gain_cell(*model_, *tok_, calib, *probe, seed_, margin_, clip_q_);
         calibrations[key] = cal.overrides();
         const std::string cg = g + "/calibration/" + key;
         f.write(cg + "/q_scale_rel", cal.q_scale, {}, "1");
@@ -165,7 +167,7 @@ class GainCellAttentionExperiment final : public Experiment {
   uint64_t seed_;
   std::string model_path_, tok_path_, text_path_;
   int64_t max_tokens_ = 0, n_calib_ = 0;
-  double margin_ = 1.0;
+  double margin_ = 1.0, clip_q_ = 0.0;
   std::vector<Point> points_;
   std::shared_ptr<core::Config> base_;
   std::unique_ptr<arch::Model> model_;

@@ -99,7 +99,7 @@ std::vector<std::string> GainCellCalibration::overrides() const {
 
 GainCellCalibration calibrate_gain_cell(const Model& model, const Tokenizer& tok,
                                         const std::vector<std::string>& stories, core::Config& cfg, uint64_t seed,
-                                        double margin_rel) {
+                                        double margin_rel, double clip_quantile) {
   core::Config c = cfg.section("arch").copy_to("arch");
   c.apply_override("arch.kv_cache.exact=true");
   c.apply_override("arch.attention.exact=true");
@@ -116,7 +116,11 @@ GainCellCalibration calibrate_gain_cell(const Model& model, const Tokenizer& tok
     }
     for (int h = 0; h < mc.n_kv_heads; ++h) {
       for (int w = 0; w < 2; ++w) {
-        const auto [lo, hi] = kv->range(h, w);
+        auto [lo, hi] = kv->range(h, w);
+        if (clip_quantile > 0) {
+          lo = kv->quantile(h, w, clip_quantile);
+          hi = kv->quantile(h, w, 1.0 - clip_quantile);
+        }
         if (!(hi > lo)) {
           throw NumericError(fmt::format("gain-cell calibration: layer {} kv head {} saw no {} range", l, h,
                                          w == 0 ? "key" : "value"));

@@ -1,7 +1,8 @@
 // Calibration of the gain-cell KV cache and attention (kv_cache/gain_cell.h, attention/gain_cell.h) on calibration
 // stories, without gradient training (the adaptation step of Leroux et al. replaced by statistics and a grid fit):
 //   - per (layer, kv head) affine maps of K and V into the storage range: [lo, hi] = the observed [min, max]
-//     widened about its centre by margin_rel;
+//     (clip_quantile = 0) or the [q, 1 − q] quantiles of a reservoir of elements (clip_quantile = q > 0: fewer
+//     levels wasted on outliers, which are clipped), widened about its centre by margin_rel;
 //   - per (layer, query head) query DAC scale q_scale = 1/(max|q|·margin_rel), ADC score range and output range =
 //     max|score|, max|output| (dense attention over the window) times margin_rel;
 //   - per query head HardSigmoid (hs_offset, hs_sat, out_gain): the grid of offsets at score quantiles
@@ -33,6 +34,6 @@ struct GainCellCalibration {
 
 GainCellCalibration calibrate_gain_cell(const Model& model, const Tokenizer& tok,
                                         const std::vector<std::string>& stories, core::Config& cfg, uint64_t seed,
-                                        double margin_rel);
+                                        double margin_rel, double clip_quantile = 0.0);
 
 }  // namespace pimtx::arch

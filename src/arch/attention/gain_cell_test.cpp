@@ -13,8 +13,8 @@
 #include "arch/eval.h"
 #include "arch/kv_cache/gain_cell.h"
 #include "arch/transformer.h"
-#include "calibration/card.h"
 #include "core/errors.h"
+#include "devices/card.h"
 #include "io/text.h"
 
 using namespace pimtx;
@@ -75,8 +75,8 @@ TEST_CASE("gain-cell read law: the card polynomial at the read level, extended b
   CHECK(law.current_a(v) == Approx(i0 * std::exp(-0.1 * k)).epsilon(1e-9));
   CHECK(law.current_a(v) == Approx(p.read.eval_extended(v, vr)).epsilon(1e-9));
   // Linear law: the secant through the ends.
-  const GainCellReadLaw lin(p, vr, 0.6, 0.9, true);
-  CHECK(lin.current_a(0.75) == Approx(0.5 * (p.read.eval(0.6, vr) + p.read.eval(0.9, vr))).epsilon(1e-12));
+  const GainCellReadLaw lin(p, vr, 0.6, 0.85, true);
+  CHECK(lin.current_a(0.725) == Approx(0.5 * (p.read.eval(0.6, vr) + p.read.eval(0.85, vr))).epsilon(1e-12));
   CHECK_THROWS_AS(GainCellReadLaw(p, 1.5, 0.6, 0.9, false), ConfigError);  // read level outside the card
 }
 

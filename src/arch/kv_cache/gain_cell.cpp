@@ -2,12 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
-#include "calibration/card.h"
 #include "core/errors.h"
+#include "devices/card.h"
 #include "io/h5.h"
 
 namespace pimtx::arch {
@@ -75,9 +76,9 @@ GainCellKvParams GainCellKvParams::from_config(core::Section& s) {
 }
 
 devices::GainCellParams load_gain_cell_card(core::Section& s, const std::string& key, const std::string& path) {
-  calibration::DeviceCard card;
+  devices::DeviceCard card;
   try {
-    card = calibration::load_device_card(path);
+    card = devices::load_device_card(path);
   } catch (const Error& e) {
     s.fail(key, fmt::format("cannot read device card '{}': {}", path, e.what()));
   }
@@ -187,7 +188,8 @@ double GainCellReadLaw::inverse_v(double i_a) const {
 GainCellKvCache::GainCellKvCache(core::Section& cfg, const KvCacheInit& init)
     : init_(init),
       p_(GainCellKvParams::from_config(cfg)),
-      noise_(init.seed, "arch.kv_cache.gain_cell.write_noise", static_cast<uint64_t>(init.layer)) {
+      noise_(init.seed, "arch.kv_cache.gain_cell.write_noise", static_cast<uint64_t>(init.layer)),
+      reservoir_(init.seed, "arch.kv_cache.gain_cell.reservoir", static_cast<uint64_t>(init.layer)) {
   dev_ = load_gain_cell_card(cfg, "device_card", p_.device_card);
   v_min_ = p_.v_store_max_v > 0 ? p_.v_store_min_v : dev_.read.v_store_min_v;
   v_max_ = p_.v_store_max_v > 0 ? p_.v_store_max_v : dev_.read.v_store_max_v;
@@ -255,6 +257,8 @@ GainCellKvCache::GainCellKvCache(core::Section& cfg, const KvCacheInit& init)
   values_.assign(nh, Mat::Zero(init.max_seq_len, hd));
   positions_.resize(init.max_seq_len);
   std::iota(positions_.begin(), positions_.end(), int64_t{0});
+  samples_.resize(nh);
+  n_seen_.assign(nh, {0, 0});
   stats_.assign(nh, {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
                      std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()});
 }
@@ -290,6 +294,17 @@ void GainCellKvCache::append(int64_t pos0, const ConstMatRef& k, const ConstMatR
           stat[2 * w + 1] = std::max(stat[2 * w + 1], x);
           if (p_.exact) {
             (w == 0 ? keys_ : values_)[h](pos0 + t, c) = static_cast<float>(x);
+            auto& smp = samples_[h][w];
+            const int64_t seen = ++n_seen_[h][w];
+            constexpr int64_t k_cap = 16384;
+            if (seen <= k_cap) {
+              smp.push_back(static_cast<float>(x));
+            } else {
+              const uint64_t r = reservoir_.uniform_int(static_cast<uint64_t>(seen));
+              if (r < static_cast<uint64_t>(k_cap)) {
+                smp[r] = static_cast<float>(x);
+              }
+            }
             continue;
           }
           // DAC: the affine map into [v_min, v_max], rounded to n_levels; then kT/C noise of the write switch.
@@ -362,6 +377,16 @@ GainCellKvCache::Decode GainCellKvCache::decode(int h, int w) const {
 
 std::pair<double, double> GainCellKvCache::range(int h, int w) const {
   return {stats_[h][2 * w], stats_[h][2 * w + 1]};
+}
+
+double GainCellKvCache::quantile(int h, int w, double q) const {
+  std::vector<float> v = samples_[h][w];
+  if (v.empty()) {
+    return 0.0;
+  }
+  const auto k = static_cast<size_t>(std::clamp(q, 0.0, 1.0) * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
 }
 
 void GainCellKvCache::refresh_view() {

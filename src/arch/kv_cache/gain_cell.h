@@ -112,8 +112,11 @@ class GainCellKvCache final : public KvCache {
     double lo = 0, i_min_a = 0, x_per_a = 0;
   };
   [[nodiscard]] Decode decode(int kv_head, int which) const;
-  // Calibration statistics (exact mode): per kv head min and max of K (which 0) or V (which 1).
+  // Calibration statistics (exact mode): per kv head min and max of K (which 0) or V (which 1), and the value at
+  // quantile q of a reservoir of up to 16384 written elements (Algorithm R, stream
+  // "arch.kv_cache.gain_cell.reservoir").
   [[nodiscard]] std::pair<double, double> range(int kv_head, int which) const;
+  [[nodiscard]] double quantile(int kv_head, int which, double q) const;
 
  private:
   [[nodiscard]] double age_s(int64_t s, int64_t p_now) const;
@@ -132,8 +135,11 @@ class GainCellKvCache final : public KvCache {
   std::vector<std::array<Eigen::ArrayXXf, 2>> rate_per_s_, shift_v_, gain_;
   std::vector<Mat> keys_, values_;  // decoded view (max_seq_len, head_dim)
   std::vector<int64_t> positions_;
-  std::vector<std::array<double, 4>> stats_;  // (n_kv_heads) K min, K max, V min, V max (exact mode)
+  std::vector<std::array<double, 4>> stats_;                // (n_kv_heads) K min, K max, V min, V max (exact mode)
+  std::vector<std::array<std::vector<float>, 2>> samples_;  // (n_kv_heads) reservoir of K / V elements (exact mode)
+  std::vector<std::array<int64_t, 2>> n_seen_;
   core::Rng noise_;
+  core::Rng reservoir_;
   int64_t n_ = 0;
 };
 
