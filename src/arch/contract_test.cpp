@@ -37,7 +37,8 @@ void check_unit(const std::string& slot, const std::string& name) {
       cfg.apply_override("arch.kv_cache.type=\"gain_cell\"");  // it reads the gain-cell cache's voltages
     }
     Transformer e(stories(), cfg.section("arch"), seed);
-    e.forward(b);  // a previous sequence, which reset() must erase
+    e.calibrate([&]() { e.forward(b); });  // units that set ranges from data (no-op for the others)
+    e.forward(b);                          // a previous sequence, which reset() must erase
     e.reset();
     Mat prefill = e.forward(std::span<const int>(a.data(), a.size() - 3));
     for (size_t i = a.size() - 3; i < a.size(); ++i) {

@@ -159,10 +159,7 @@ class MetalOxideCalibration final : public Calibration {
                                    Range::closed(array_.g0_min_s, base_.g_max_s));
     array_.v_min_v = a.get_double("v_min_v", 0.05, Range::closed(0, base_.v_read_max_v));
     array_.v_max_v = a.get_double("v_max_v", base_.v_read_max_v, Range::closed(array_.v_min_v, base_.v_read_max_v));
-    array_.r_wire_row_ohm = a.get_double("r_wire_row_ohm", array_.r_wire_row_ohm, Range::closed(0, 1e4));
-    array_.r_wire_col_ohm = a.get_double("r_wire_col_ohm", array_.r_wire_col_ohm, Range::closed(0, 1e4));
-    array_.r_driver_ohm = a.get_double("r_driver_ohm", array_.r_driver_ohm, Range::closed(0, 1e4));
-    array_.r_sense_ohm = a.get_double("r_sense_ohm", array_.r_sense_ohm, Range::closed(0, 1e4));
+    array_.parasitics = circuits::Parasitics::from_config(a, array_.parasitics);
     array_.temp_k = base_.temperature_k;
   }
   void put_array_check(devices::DeviceCard& c, const ArrayCheckResult& r) const {
@@ -174,10 +171,10 @@ class MetalOxideCalibration final : public Calibration {
       a["max_rel_error"].push_back(r.max_rel_error[s]);
       a["mean_rel_error"].push_back(r.mean_rel_error[s]);
     }
-    a["r_wire_row_ohm"] = {array_.r_wire_row_ohm};
-    a["r_wire_col_ohm"] = {array_.r_wire_col_ohm};
-    a["r_driver_ohm"] = {array_.r_driver_ohm};
-    a["r_sense_ohm"] = {array_.r_sense_ohm};
+    a["r_wire_row_ohm"] = {array_.parasitics.r_wire_row_ohm};
+    a["r_wire_col_ohm"] = {array_.parasitics.r_wire_col_ohm};
+    a["r_driver_ohm"] = {array_.parasitics.r_driver_ohm};
+    a["r_sense_ohm"] = {array_.parasitics.r_sense_ohm};
     a["v_in_range_v"] = {array_.v_min_v, array_.v_max_v};
     a["g0_range_s"] = {array_.g0_min_s, array_.g0_max_s};
     c.derived["array_check_max_rel_error"] = r.max_rel_error_all;

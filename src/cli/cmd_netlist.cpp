@@ -81,12 +81,12 @@ void add_netlist_command(CLI::App& app, ActionTable& actions) {
   xb->add_flag("--d2d", x->d2d, "metal_oxide: draw a device-to-device xi ~ N(0,1) per cell");
   xb->add_option("--x0", x->spec.x0_default, "vteam: initial state of every cell")->check(CLI::Range(0.0, 1.0));
   xb->add_option("--seed", x->seed, "Seed of the conductance / d2d draws (streams circuits.g, circuits.d2d)");
-  xb->add_option("--r-wire-row-ohm", x->spec.r_wire_row_ohm, "Word-line segment resistance")
+  xb->add_option("--r-wire-row-ohm", x->spec.parasitics.r_wire_row_ohm, "Word-line segment resistance")
       ->check(CLI::NonNegativeNumber);
-  xb->add_option("--r-wire-col-ohm", x->spec.r_wire_col_ohm, "Bit-line segment resistance")
+  xb->add_option("--r-wire-col-ohm", x->spec.parasitics.r_wire_col_ohm, "Bit-line segment resistance")
       ->check(CLI::NonNegativeNumber);
-  xb->add_option("--r-driver-ohm", x->spec.r_driver_ohm, "Driver resistance")->check(CLI::NonNegativeNumber);
-  xb->add_option("--r-sense-ohm", x->spec.r_sense_ohm, "Sense resistance")->check(CLI::NonNegativeNumber);
+  xb->add_option("--r-driver-ohm", x->spec.parasitics.r_driver_ohm, "Driver resistance")->check(CLI::NonNegativeNumber);
+  xb->add_option("--r-sense-ohm", x->spec.parasitics.r_sense_ohm, "Sense resistance")->check(CLI::NonNegativeNumber);
   xb->add_option("--sense", x->sense, "Sense mode")->check(CLI::IsMember({"virtual_ground", "load_resistor"}));
   xb->add_option("--r-load-ohm", x->spec.r_load_ohm, "Load resistance (load_resistor sense)")
       ->check(CLI::PositiveNumber);

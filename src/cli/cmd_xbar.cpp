@@ -118,10 +118,7 @@ XbarJob read_job(core::Config& cfg, uint64_t seed) {
       job.cells.a3_s_per_v2 = job.cells.a1_s * k;
     }
   }
-  job.parasitics.r_wire_row_ohm = arr.get_double("r_wire_row_ohm", 0.0, core::Range::non_negative());
-  job.parasitics.r_wire_col_ohm = arr.get_double("r_wire_col_ohm", 0.0, core::Range::non_negative());
-  job.parasitics.r_driver_ohm = arr.get_double("r_driver_ohm", 0.0, core::Range::non_negative());
-  job.parasitics.r_sense_ohm = arr.get_double("r_sense_ohm", 0.0, core::Range::non_negative());
+  job.parasitics = xbar::Parasitics::from_config(arr, {});  // ideal array by default
   job.cells.validate("array");
 
   const Eigen::Index rows = job.cells.rows();

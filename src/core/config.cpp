@@ -418,6 +418,58 @@ Section Section::section(std::string_view key) {
   return Section(state_, key_path(key));
 }
 
+namespace {
+template <class T>
+void put_value(ConfigState& st, const std::string& path, std::string_view key, T&& value) {
+  table_for_insert(st.doc, path).insert_or_assign(std::string(key), std::forward<T>(value));
+}
+template <class T>
+toml::array to_array(const std::vector<T>& v) {
+  toml::array a;
+  for (const auto& x : v) {
+    a.push_back(x);
+  }
+  return a;
+}
+}  // namespace
+
+void Section::set_double(std::string_view key, double v) { put_value(*state_, path_, key, v); }
+void Section::set_int(std::string_view key, int64_t v) { put_value(*state_, path_, key, v); }
+void Section::set_bool(std::string_view key, bool v) { put_value(*state_, path_, key, v); }
+void Section::set_string(std::string_view key, const std::string& v) { put_value(*state_, path_, key, v); }
+void Section::set_double_array(std::string_view key, const std::vector<double>& v) {
+  put_value(*state_, path_, key, to_array(v));
+}
+void Section::set_int_array(std::string_view key, const std::vector<int64_t>& v) {
+  put_value(*state_, path_, key, to_array(v));
+}
+void Section::set_string_array(std::string_view key, const std::vector<std::string>& v) {
+  put_value(*state_, path_, key, to_array(v));
+}
+
+Section::Kind Section::kind(std::string_view key) const {
+  const toml::node* n = SectionAccess::find(*this, key);
+  if (n == nullptr) {
+    return Kind::absent;
+  }
+  switch (n->type()) {
+    case toml::node_type::floating_point:
+      return Kind::number;
+    case toml::node_type::integer:
+      return Kind::integer;
+    case toml::node_type::boolean:
+      return Kind::boolean;
+    case toml::node_type::string:
+      return Kind::string;
+    case toml::node_type::array:
+      return Kind::array;
+    case toml::node_type::table:
+      return Kind::table;
+    default:
+      return Kind::other;
+  }
+}
+
 std::vector<std::string> Section::keys() const {
   std::vector<std::string> out;
   if (const toml::table* t = table_at(*state_, path_)) {
