@@ -33,6 +33,9 @@ void check_unit(const std::string& slot, const std::string& name) {
   auto run = [&](uint64_t seed) {
     core::Config cfg;
     cfg.apply_override("arch." + slot + ".type=\"" + name + "\"");
+    if (slot == "attention" && name == "gain_cell") {
+      cfg.apply_override("arch.kv_cache.type=\"gain_cell\"");  // it reads the gain-cell cache's voltages
+    }
     Transformer e(stories(), cfg.section("arch"), seed);
     e.calibrate([&]() { e.forward(b); });  // units that set ranges from data (no-op for the others)
     e.forward(b);                          // a previous sequence, which reset() must erase

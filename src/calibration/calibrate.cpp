@@ -196,7 +196,7 @@ class MetalOxideCalibration final : public Calibration {
 
 class GainCellCalibration final : public Calibration {
  public:
-  GainCellCalibration(core::Section& cal, std::string source) : source_(std::move(source)) {
+  GainCellCalibration(core::Section& cal, std::string source, uint64_t seed) : source_(std::move(source)), seed_(seed) {
     if (source_ == "spice") {
       using core::Range;
       spice_.w_m = cal.get_double("w_m", spice_.w_m, Range::closed(0.1e-6, 10e-6));
@@ -209,6 +209,15 @@ class GainCellCalibration final : public Calibration {
           cal.get_double_array("read_write_v", {0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3}, Range::closed(0, 3));
       read_rwl_v_ = cal.get_double_array("read_rwl_v", {0.6, 0.7, 0.8, 0.9, 1.0}, Range::closed(0, 3));
       read_v_store_min_v_ = cal.get_double("read_v_store_min_v", 0.5, Range::closed(-1, 3));
+      // Device-to-device Monte Carlo (card version 2): V_T mismatch σ = a_vt_v_m / sqrt(W·L) (Pelgrom).
+      a_vt_v_m_ = cal.get_double("a_vt_v_m", 3.5e-9, Range::closed(0, 1e-7));
+      n_mc_cells_ = static_cast<size_t>(cal.get_int("n_mc_cells", 24, Range::closed(0, 512)));
+      mc_read_write_v_ = cal.get_double_array("mc_read_write_v", {0.8, 1.0, 1.2}, Range::closed(0, 3));
+      mc_rwl_v_ = cal.get_double("mc_rwl_v", 0.9, Range::closed(0, 3));
+      mc_retention_write_v_ = cal.get_double("mc_retention_write_v", 0.9, Range::closed(0, 3));
+      if (n_mc_cells_ > 0 && mc_read_write_v_.size() < 3) {
+        cal.fail("mc_read_write_v", "the per-cell read fit (shift and gain) needs at least 3 levels");
+      }
       workers_ = read_workers(cal);
     }
     auto dev = cal.section("device");
@@ -234,7 +243,22 @@ class GainCellCalibration final : public Calibration {
       spice_.v_wbl_hold_v = p.v_hold_v;
       SpiceRun prov;
       const auto ret = run_gaincell_retention(pool, spice_, retention_write_v_, t_hold_s_, 40, prov);
-      const auto rd = run_gaincell_read(pool, spice_, read_write_v_, read_rwl_v_, prov);
+      GainCellEnergy energy;
+      const auto rd =
+          run_gaincell_read(pool, spice_, read_write_v_, read_rwl_v_, prov, &energy, read_v_store_min_v_, mc_rwl_v_);
+      GainCellMc mc;
+      const double sigma_vt_v = a_vt_v_m_ / std::sqrt(spice_.w_m * spice_.l_m);
+      if (n_mc_cells_ > 0) {
+        std::vector<double> dvt;
+        for (size_t k = 0; k < n_mc_cells_; ++k) {
+          core::Rng r(seed_, "calibrate.gain_cell.vt_mismatch", k);
+          for (int q = 0; q < 3; ++q) {
+            dvt.push_back(sigma_vt_v * r.normal());
+          }
+        }
+        mc =
+            run_gaincell_mc(pool, spice_, dvt, mc_retention_write_v_, t_hold_s_, 40, mc_read_write_v_, mc_rwl_v_, prov);
+      }
       put_provenance(c, prov);
       if (ret.t_s.empty()) {
         throw CalibrationError("gain_cell retention: the SPICE transient failed: " +
@@ -267,6 +291,14 @@ class GainCellCalibration final : public Calibration {
       c.fits["read"] = quality_of(rf.fit);
       c.strings["read.v_read_meaning"] = "read word-line (RWL) level of the 3T cell; RBL held at v_rbl_v";
       c.derived["read_v_rbl_v"] = spice_.v_rbl_v;
+      p.e_write_j = energy.e_write_j;
+      p.e_read_j = energy.e_read_j;
+      p.t_read_s = energy.t_read_s;
+      c.derived["energy_v_rwl_v"] = energy.v_rwl_v;
+      c.derived["energy_n_cells"] = static_cast<double>(energy.n_cells);
+      if (n_mc_cells_ > 0) {
+        fit_mc(c, p, mc, sigma_vt_v);
+      }
     }
     core::Progress prog("calibrate gain_cell", 2, "fit");
     if (!retention_csv_.empty()) {
@@ -298,6 +330,11 @@ class GainCellCalibration final : public Calibration {
     c.params["read.v_store_max_v"] = p.read.v_store_max_v;
     c.params["read.v_read_min_v"] = p.read.v_read_min_v;
     c.params["read.v_read_max_v"] = p.read.v_read_max_v;
+    c.params["read.v_shift_d2d_sigma_v"] = p.read.v_shift_d2d_sigma_v;
+    c.params["read.gain_d2d_sigma_rel"] = p.read.gain_d2d_sigma_rel;
+    c.params["energy.e_write_j"] = p.e_write_j;
+    c.params["energy.e_read_j"] = p.e_read_j;
+    c.params["energy.t_read_s"] = p.t_read_s;
     c.arrays["read.coef_si"] = p.read.coef_si;
     c.validity["v_store_v"] = {p.read.v_store_min_v, p.read.v_store_max_v};
     c.validity["v_read_v"] = {p.read.v_read_min_v, p.read.v_read_max_v};
@@ -305,8 +342,69 @@ class GainCellCalibration final : public Calibration {
   }
 
  private:
+  // Per-cell retention τ (lognormal spread) and per-cell read law I_k = (1 + g_k)·I(V − δ_k) from the Monte Carlo.
+  // The read fit is linear least squares on the first-order expansion I_k,l − I_ref,l = g_k·I_ref,l − δ_k·I'(V_ref,l)
+  // against the offset-free reference cell written with the same WBL level, so δ_k also carries the cell's
+  // write-level offset (charge injection of its own write transistor).
+  void fit_mc(devices::DeviceCard& c, devices::GainCellParams& p, const GainCellMc& mc, double sigma_vt_v) const {
+    c.derived["a_vt_v_m"] = a_vt_v_m_;
+    c.derived["sigma_vt_v"] = sigma_vt_v;
+    c.derived["mc_n_cells"] = static_cast<double>(mc.n_cells);
+    if (mc.retention.t_s.empty() || !mc.read_ok) {
+      throw CalibrationError("gain_cell Monte Carlo: a SPICE transient failed (see the card's failed points)");
+    }
+    const auto fr = fit_retention(mc.retention, p.v_hold_v);
+    p.tau_ret_d2d_sigma_rel = fr.ln_tau_sigma;
+    c.derived["mc_tau_median_s"] = fr.tau_median_s;
+    c.fits["retention_mc"] = fr.quality;
+    const size_t nl = mc.n_levels;
+    std::vector<double> shift, gain;
+    double max_rel = 0, sw = 0, sw2 = 0;
+    for (size_t k = 0; k < mc.n_cells; ++k) {
+      std::vector<double> design, y;
+      for (size_t l = 0; l < nl; ++l) {
+        const double v = mc.ref_v_store_v[l];
+        const double h = 1e-3;
+        const double vr = mc_rwl_v_;
+        const double lo = std::max(v - h, p.read.v_store_min_v), hi = std::min(v + h, p.read.v_store_max_v);
+        const double slope = (p.read.eval(hi, vr) - p.read.eval(lo, vr)) / (hi - lo);
+        design.insert(design.end(), {mc.ref_i_read_a[l], -slope});
+        y.push_back(mc.i_read_a[k * nl + l] - mc.ref_i_read_a[l]);
+        const double dw = mc.v_store_v[k * nl + l] - v;
+        sw += dw;
+        sw2 += dw * dw;
+      }
+      const auto f = fit_linear(design, 2, y, {}, fmt::format("Monte-Carlo read law of cell {}", k));
+      gain.push_back(f.params[0]);
+      shift.push_back(f.params[1]);
+      for (size_t l = 0; l < nl; ++l) {
+        const double pred = design[2 * l] * f.params[0] + design[2 * l + 1] * f.params[1];
+        max_rel = std::max(max_rel, std::abs(pred - y[l]) / mc.i_read_a[k * nl + l]);
+      }
+    }
+    auto sd = [](const std::vector<double>& x) {
+      double m = 0, m2 = 0;
+      for (double v : x) {
+        m += v;
+        m2 += v * v;
+      }
+      m /= static_cast<double>(x.size());
+      return std::sqrt(std::max(0.0, m2 / static_cast<double>(x.size()) - m * m));
+    };
+    p.read.v_shift_d2d_sigma_v = sd(shift);
+    p.read.gain_d2d_sigma_rel = sd(gain);
+    const double n = static_cast<double>(mc.n_cells * nl);
+    c.derived["mc_write_level_sigma_v"] = std::sqrt(std::max(0.0, sw2 / n - (sw / n) * (sw / n)));
+    c.derived["mc_read_fit_max_rel_residual"] = max_rel;
+    c.derived["mc_rwl_v"] = mc_rwl_v_;
+  }
+
   std::string source_;
   devices::GainCellParams base_;
+  double a_vt_v_m_ = 3.5e-9, mc_rwl_v_ = 0.9, mc_retention_write_v_ = 0.9;
+  size_t n_mc_cells_ = 0;
+  std::vector<double> mc_read_write_v_;
+  uint64_t seed_ = 0;
   int degree_ = 3;
   double offset_v_ = 0.45;
   std::string retention_csv_, read_csv_;
@@ -423,7 +521,7 @@ std::unique_ptr<Calibration> build_calibration(core::Section& cal, uint64_t seed
   } else if (model == "vteam") {
     inner = std::make_unique<VteamCalibration>(cal, source, seed);
   } else {
-    inner = std::make_unique<GainCellCalibration>(cal, source);
+    inner = std::make_unique<GainCellCalibration>(cal, source, seed);
   }
   // Stamp provenance on the card the model-specific run produces.
   class Stamped final : public Calibration {

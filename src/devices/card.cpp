@@ -34,7 +34,7 @@ std::string units_of_key(const std::string& key) {
   }
   static const std::pair<const char*, const char*> table[] = {{"_per_s", "1/s"}, {"_ohm", "ohm"}, {"_s", "s"},
                                                               {"_v", "V"},       {"_a", "A"},     {"_f", "F"},
-                                                              {"_k", "K"},       {"_hz", "Hz"}};
+                                                              {"_k", "K"},       {"_hz", "Hz"},   {"_j", "J"}};
   for (const auto& [suf, unit] : table) {
     if (ends_with(key, suf)) {
       return unit;
@@ -86,6 +86,7 @@ void write_device_card(io::ResultFile& out, const DeviceCard& c) {
   out.create_group("/device");
   out.set_attr("/device", "model", c.model);
   out.set_attr("/device", "source", c.source);
+  out.set_attr("/device", "card_version", c.version);
   out.create_group("/device/params");
   for (const auto& [k, v] : c.params) {
     const std::string p = "/device/params/" + k;
@@ -153,6 +154,14 @@ DeviceCard load_device_card(const std::filesystem::path& path) {
   DeviceCard c;
   c.model = r.attr_string("/device", "model");
   c.source = r.attr_string("/device", "source");
+  c.version =
+      r.has_attr("/device", "card_version") ? static_cast<int64_t>(r.attr_double("/device", "card_version")) : 1;
+  if (c.version < 1 || c.version > k_card_version) {
+    throw ConfigError(
+        fmt::format("{}: device card version {} is not readable by this pimtx (reads versions 1..{}); "
+                    "regenerate the card with the command in its /device/provenance/config",
+                    path.string(), c.version, k_card_version));
+  }
   static const std::set<std::string> known{"metal_oxide", "vteam", "gain_cell"};
   if (known.count(c.model) == 0) {
     throw ConfigError(fmt::format("{}: unknown device model '{}' in card", path.string(), c.model));

@@ -2,7 +2,12 @@
 // provenance, stored in the /device group of a pimtx HDF5 file (docs/results-format.md).
 //
 // Layout (all under /device):
-//   attrs model ("metal_oxide" | "vteam" | "gain_cell"), source ("spice" | "csv" | "reference")
+//   attrs model ("metal_oxide" | "vteam" | "gain_cell"), source ("spice" | "csv" | "reference"),
+//         card_version (k_card_version; absent in version-1 cards)
+// Versions: 1 = the original layout; 2 adds the gain cell's device-to-device read spread, Monte-Carlo retention
+// spread and per-access energies (params read.v_shift_d2d_sigma_v, read.gain_d2d_sigma_rel, energy.*). A version-1
+// card still loads (its model then uses the defaults for the missing keys: no read spread, energy 0 = not
+// measured); a card newer than k_card_version is rejected with a ConfigError naming the file and both versions.
 //   params/<key>        scalar, units from the key's suffix; attr std_err (fit uncertainty, 0 if not fitted)
 //   arrays/<key>        1-D arrays (e.g. a1_law_si, read.coef_si)
 //   strings/<key>       strings (e.g. retention.type)
@@ -36,7 +41,10 @@ struct FitQuality {
   int64_t n_points = 0;
 };
 
+inline constexpr int64_t k_card_version = 2;
+
 struct DeviceCard {
+  int64_t version = k_card_version;
   std::string model;
   std::string source;
   std::map<std::string, double> params;
