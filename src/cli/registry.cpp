@@ -11,7 +11,7 @@ std::unique_ptr<Experiment> make_spice_crossbar_experiment(core::Section& root,
 std::unique_ptr<Experiment> make_lsh_attention_experiment(core::Section& root, uint64_t seed);  // exp_lsh_attention.cpp
 
 std::unique_ptr<Experiment> make_gain_cell_attention_experiment(core::Section& root,
-                                                                uint64_t seed);  // exp_gain_cell_attention.cpp
+                                                                uint64_t seed);          // exp_gain_cell_attention.cpp
 std::unique_ptr<Experiment> make_lsh_nn_experiment(core::Section& root, uint64_t seed);  // exp_lsh_nn.cpp
 
 ExperimentRegistry make_experiment_registry() {

@@ -134,6 +134,36 @@ GainCellParams GainCellParams::from_config(core::Section& s) {
   return p;
 }
 
+void GainCellParams::to_config(core::Section& s) const {
+  s.set_double("c_store_f", c_store_f);
+  s.set_double("temperature_k", temperature_k);
+  s.set_double("v_hold_v", v_hold_v);
+  s.set_bool("write_noise", write_noise);
+  auto ret = s.section("retention");
+  ret.set_string("type", retention);
+  ret.set_double("tau_ret_s", tau_ret_s);
+  ret.set_double("tau_ret_d2d_sigma_rel", tau_ret_d2d_sigma_rel);
+  ret.set_double("i0_a", i0_a);
+  ret.set_double("v_t_v", v_t_v);
+  ret.set_double("n_ratio", n_ratio);
+  ret.set_double("dibl_ratio", dibl_ratio);
+  ret.set_double("v_wwl_hold_v", v_wwl_hold_v);
+  auto rd = s.section("read");
+  rd.set_int("n_degree", read.n_degree);
+  rd.set_double("v_store_offset_v", read.v_store_offset_v);
+  rd.set_double_array("coef_si", read.coef_si);
+  rd.set_double("v_store_min_v", read.v_store_min_v);
+  rd.set_double("v_store_max_v", read.v_store_max_v);
+  rd.set_double("v_read_min_v", read.v_read_min_v);
+  rd.set_double("v_read_max_v", read.v_read_max_v);
+  rd.set_double("v_shift_d2d_sigma_v", read.v_shift_d2d_sigma_v);
+  rd.set_double("gain_d2d_sigma_rel", read.gain_d2d_sigma_rel);
+  auto en = s.section("energy");
+  en.set_double("e_write_j", e_write_j);
+  en.set_double("e_read_j", e_read_j);
+  en.set_double("t_read_s", t_read_s);
+}
+
 GainCell::GainCell(GainCellParams p) : p_(std::move(p)) { p_.validate(); }
 
 GainCellInstance GainCell::make_instance(core::Rng* d2d) const {

@@ -6,7 +6,8 @@
 //                  per cell (lognormal per-cell retention, Meinerzhagen/Teman/Burg; σ = tau_ret_d2d_sigma_rel).
 //   "leakage_ode"  C_SN·dV/dt = −I_leak, subthreshold write-transistor leakage with DIBL:
 //                  I_leak = i0·exp(σ·ξ)·exp((v_wwl_hold − V_hold − v_t + η·(V − V_hold))/(n·kT/q))
-//                          ·(1 − exp(−(V − V_hold)/(kT/q))),  integrated with Boost.Odeint (rosenbrock4).
+//                          ·(1 − exp(−(V − V_hold)/(kT/q))),  integrated with Boost.Odeint (Dormand–Prince 5(4),
+//                          rtol 1e-10, atol 1e-12 V; rosenbrock4 needs uBLAS, which fails under C++20).
 //                  The DIBL term makes the decay accelerate as in the BSIM4 transient of §3.3.
 // Read: I_read = Σ_{i+j ≤ degree} c_ij·(V_SN − v_store_offset_v)^i·V_read^j, V_read = read word-line (RWL)
 //   level of the 3T cell, RBL at its fixed level (0.45 V in the SPICE calibration); coefficients fitted to SPICE by
@@ -74,6 +75,7 @@ struct GainCellParams {
 
   void validate() const;
   static GainCellParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
 };
 
 struct GainCellInstance {
