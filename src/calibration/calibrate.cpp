@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "calibration/array_check.h"
+#include "calibration/cam_calibration.h"
 #include "calibration/fitters.h"
 #include "calibration/measured_data.h"
 #include "calibration/spice_experiments.h"
@@ -414,13 +415,15 @@ class VteamCalibration final : public Calibration {
 }  // namespace
 
 std::unique_ptr<Calibration> build_calibration(core::Section& cal, uint64_t seed, const std::string& config_text) {
-  const std::string model = cal.require_string("model", {"metal_oxide", "gain_cell", "vteam"});
+  const std::string model = cal.require_string("model", {"metal_oxide", "gain_cell", "vteam", "cam"});
   const std::string source = cal.get_string("source", "csv", {"csv", "reference", "spice"});
   std::unique_ptr<Calibration> inner;
   if (model == "metal_oxide") {
     inner = std::make_unique<MetalOxideCalibration>(cal, source, seed);
   } else if (model == "vteam") {
     inner = std::make_unique<VteamCalibration>(cal, source, seed);
+  } else if (model == "cam") {
+    inner = build_cam_calibration(cal, source, seed);
   } else {
     inner = std::make_unique<GainCellCalibration>(cal, source);
   }

@@ -153,7 +153,7 @@ DeviceCard load_device_card(const std::filesystem::path& path) {
   DeviceCard c;
   c.model = r.attr_string("/device", "model");
   c.source = r.attr_string("/device", "source");
-  static const std::set<std::string> known{"metal_oxide", "vteam", "gain_cell"};
+  static const std::set<std::string> known{"metal_oxide", "vteam", "gain_cell", "cam"};
   if (known.count(c.model) == 0) {
     throw ConfigError(fmt::format("{}: unknown device model '{}' in card", path.string(), c.model));
   }
