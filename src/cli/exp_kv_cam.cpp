@@ -6,12 +6,16 @@
 //   max_tokens                      predicted tokens per run (stops after the story reaching it)
 //   n_calibration_stories           the LAST n stories of the text calibrate the prune thresholds (|x| quantiles
 //                                   per layer/kv head) and the key centring of cam (mean key); never evaluated
-//   cpq_n_bits, cpq_prune_ratio     (a) grid: bits (same for K and V) x prune ratio
+//   cpq_n_bits_k, cpq_n_bits_v      (a) grid: (K, V) bit pairs x (K, V) prune-ratio pairs
+//   cpq_prune_ratio_k, cpq_prune_ratio_v
 //   cpq_n_group, cpq_n_scale_bits   passed to every cpq run
+//   cpq_channel_scales              true: static per-channel scales = max |x| per channel of the calibration stories
 //   cam_k, cam_scores, cam_n_bits   (b) grid: k x score ("exact" | "hamming") x code bits (0 = sign of head_dim)
+//   cam_n_window                    grid: local windows (0 = pure top-k, as CAMformer)
 //   cam_k_first, cam_n_tile_rows, cam_n_adc_bits   passed to every cam run
 //   cam_card                        CAM card (path) for the "card" rows; the "ideal" rows use the ideal CAM
-//   combined_n_bits, combined_prune_ratio, combined_k, combined_cam_n_bits   (c) cam (card, exact) + cpq
+//   combined_n_bits_k/_v, combined_prune_ratio_k/_v, combined_k, combined_cam_n_bits, combined_n_window
+//                                   (c) cam (card, exact) + cpq
 //   lsh_n_bits, lsh_n_rounds        lsh references (pairs, gaussian planes, centred keys, window lsh_n_window)
 #include <fmt/format.h>
 
@@ -57,19 +61,34 @@ class KvCamExperiment final : public Experiment {
     text_path_ = c.get_path("text", "", true);
     max_tokens_ = c.get_int("max_tokens", 3000, Range::non_negative());
     n_calib_ = c.get_int("n_calibration_stories", 100, Range::closed(1, 1e6));
-    cpq_bits_ = c.get_int_array("cpq_n_bits", {2, 3, 4, 8}, Range::closed(1, 16));
-    cpq_prune_ = c.get_double_array("cpq_prune_ratio", {0.0, 0.2, 0.35, 0.5}, Range{0.0, 1.0, true, false});
+    cpq_bits_ = c.get_int_array("cpq_n_bits_k", {8, 6, 4}, Range::closed(1, 16));
+    cpq_bits_v_ = c.get_int_array("cpq_n_bits_v", {8, 4, 4}, Range::closed(1, 16));
+    cpq_prune_ = c.get_double_array("cpq_prune_ratio_k", {0.0, 0.0}, Range{0.0, 1.0, true, false});
+    cpq_prune_v_ = c.get_double_array("cpq_prune_ratio_v", {0.0, 0.2}, Range{0.0, 1.0, true, false});
+    if (cpq_bits_.size() != cpq_bits_v_.size()) {
+      c.fail("cpq_n_bits_v",
+             fmt::format("has {} values; cpq_n_bits_k has {} (they pair up)", cpq_bits_v_.size(), cpq_bits_.size()));
+    }
+    if (cpq_prune_.size() != cpq_prune_v_.size()) {
+      c.fail("cpq_prune_ratio_v", fmt::format("has {} values; cpq_prune_ratio_k has {} (they pair up)",
+                                              cpq_prune_v_.size(), cpq_prune_.size()));
+    }
     cpq_group_ = c.get_int("cpq_n_group", 4, Range::closed(1, 4096));
     cpq_scale_bits_ = c.get_int("cpq_n_scale_bits", 4, Range::closed(0, 8));
+    cpq_channel_scales_ = c.get_bool("cpq_channel_scales", true);
     cam_k_ = c.get_int_array("cam_k", {8, 16, 32, 64, 128}, Range::closed(1, 1e9));
     cam_scores_ = c.get_string_array("cam_scores", {"exact", "hamming"});
     cam_n_bits_ = c.get_int_array("cam_n_bits", {0, 64}, Range::closed(0, 4096));
     cam_k_first_ = c.get_int("cam_k_first", 0, Range::closed(0, 1e9));
     cam_tile_ = c.get_int("cam_n_tile_rows", 64, Range::closed(1, 1e9));
     cam_adc_ = c.get_int("cam_n_adc_bits", 6, Range::closed(1, 16));
+    cam_window_ = c.get_int_array("cam_n_window", {0}, Range::closed(0, 1e9));
     cam_card_ = c.has("cam_card") ? c.get_path("cam_card", "", true) : "";
-    comb_bits_ = c.get_int("combined_n_bits", 4, Range::closed(1, 16));
-    comb_prune_ = c.get_double("combined_prune_ratio", 0.35, Range{0.0, 1.0, true, false});
+    comb_bits_ = c.get_int("combined_n_bits_k", 6, Range::closed(1, 16));
+    comb_bits_v_ = c.get_int("combined_n_bits_v", 4, Range::closed(1, 16));
+    comb_prune_ = c.get_double("combined_prune_ratio_k", 0.0, Range{0.0, 1.0, true, false});
+    comb_prune_v_ = c.get_double("combined_prune_ratio_v", 0.0, Range{0.0, 1.0, true, false});
+    comb_window_ = c.get_int("combined_n_window", 0, Range::closed(0, 1e9));
     comb_k_ = c.get_int("combined_k", 32, Range::closed(1, 1e9));
     comb_cam_bits_ = c.get_int("combined_cam_n_bits", 64, Range::closed(0, 4096));
     lsh_bits_ = c.get_int_array("lsh_n_bits", {4, 6}, Range::closed(0, 16));
@@ -85,7 +104,8 @@ class KvCamExperiment final : public Experiment {
              fmt::format("has {} values; lsh_n_bits has {} (they pair up)", lsh_rounds_.size(), lsh_bits_.size()));
     }
     if (cpq_bits_.empty() || cpq_prune_.empty() || cam_k_.empty() || cam_scores_.empty() || cam_n_bits_.empty()) {
-      c.fail("cpq_n_bits", "every grid (cpq_n_bits, cpq_prune_ratio, cam_k, cam_scores, cam_n_bits) needs a value");
+      c.fail("cpq_n_bits_k",
+             "every grid (cpq_n_bits_k, cpq_prune_ratio_k, cam_k, cam_scores, cam_n_bits) needs a value");
     }
     model_ = std::make_unique<arch::Model>(arch::load_model(model_path_));
     tok_ = arch::load_tokenizer(tok_path_, model_->config.vocab_size);
@@ -102,11 +122,11 @@ class KvCamExperiment final : public Experiment {
     calibrate(f, calib);
     const std::string g = "/kv_cam";
     const size_t nb = cpq_bits_.size(), np = cpq_prune_.size(), nk = cam_k_.size(), nsc = cam_scores_.size(),
-                 ncb = cam_n_bits_.size();
+                 ncb = cam_n_bits_.size(), nw = cam_window_.size();
     const std::vector<std::string> sources =
         cam_card_.empty() ? std::vector<std::string>{"ideal"} : std::vector<std::string>{"ideal", "card"};
     const size_t nsrc = sources.size();
-    core::Progress prog("kv_cam", 2 + nb * np + nsrc * ncb * nsc * nk + lsh_bits_.size(), "run");
+    core::Progress prog("kv_cam", 2 + nb * np + nsrc * ncb * nsc * nw * nk + lsh_bits_.size(), "run");
     // Reference.
     const Run dense = eval_run("", stories, f, g + "/runs/dense");
     prog.advance();
@@ -114,29 +134,34 @@ class KvCamExperiment final : public Experiment {
     std::vector<Run> cpq(nb * np);
     for (size_t b = 0; b < nb; ++b) {
       for (size_t p = 0; p < np; ++p) {
-        cpq[b * np + p] = eval_run(cpq_cfg(cpq_bits_[b], cpq_prune_[p]), stories, f,
-                                   fmt::format("{}/runs/cpq_b{}_p{}", g, cpq_bits_[b], cpq_prune_[p]));
+        cpq[b * np + p] = eval_run(cpq_cfg(cpq_bits_[b], cpq_bits_v_[b], cpq_prune_[p], cpq_prune_v_[p]), stories, f,
+                                   fmt::format("{}/runs/cpq_k{}v{}_pk{}_pv{}", g, cpq_bits_[b], cpq_bits_v_[b],
+                                               cpq_prune_[p], cpq_prune_v_[p]));
         prog.advance();
       }
     }
-    // (b) cam grid: source x code bits x score x k.
-    std::vector<Run> cam(nsrc * ncb * nsc * nk);
+    // (b) cam grid: source x code bits x score x window x k.
+    std::vector<Run> cam(nsrc * ncb * nsc * nw * nk);
     for (size_t s = 0; s < nsrc; ++s) {
       for (size_t cb = 0; cb < ncb; ++cb) {
         for (size_t sc = 0; sc < nsc; ++sc) {
-          for (size_t k = 0; k < nk; ++k) {
-            const std::string cfg = cam_cfg(cam_k_[k], cam_scores_[sc], cam_n_bits_[cb], sources[s] == "card");
-            cam[((s * ncb + cb) * nsc + sc) * nk + k] = eval_run(
-                cfg, stories, f,
-                fmt::format("{}/runs/cam_{}_n{}_{}_k{}", g, sources[s], cam_n_bits_[cb], cam_scores_[sc], cam_k_[k]));
-            prog.advance();
+          for (size_t w = 0; w < nw; ++w) {
+            for (size_t k = 0; k < nk; ++k) {
+              const std::string cfg =
+                  cam_cfg(cam_k_[k], cam_scores_[sc], cam_n_bits_[cb], sources[s] == "card", cam_window_[w]);
+              cam[(((s * ncb + cb) * nsc + sc) * nw + w) * nk + k] =
+                  eval_run(cfg, stories, f,
+                           fmt::format("{}/runs/cam_{}_n{}_{}_w{}_k{}", g, sources[s], cam_n_bits_[cb], cam_scores_[sc],
+                                       cam_window_[w], cam_k_[k]));
+              prog.advance();
+            }
           }
         }
       }
     }
     // (c) combined.
-    const std::string comb_cfg =
-        cam_cfg(comb_k_, "exact", comb_cam_bits_, !cam_card_.empty()) + cpq_cfg(comb_bits_, comb_prune_);
+    const std::string comb_cfg = cam_cfg(comb_k_, "exact", comb_cam_bits_, !cam_card_.empty(), comb_window_) +
+                                 cpq_cfg(comb_bits_, comb_bits_v_, comb_prune_, comb_prune_v_);
     const Run comb = eval_run(comb_cfg, stories, f, g + "/runs/combined");
     prog.advance();
     // lsh references.
@@ -171,9 +196,12 @@ class KvCamExperiment final : public Experiment {
     };
     put(g + "/dense", {dense}, {1});
     put(g + "/cpq", cpq, {nb, np});
-    f.write(g + "/cpq/n_bits", std::span<const int64_t>(cpq_bits_), {}, "count");
-    f.write(g + "/cpq/prune_ratio", cpq_prune_, {}, "1");
-    put(g + "/cam", cam, {nsrc, ncb, nsc, nk});
+    f.write(g + "/cpq/n_bits_k", std::span<const int64_t>(cpq_bits_), {}, "count");
+    f.write(g + "/cpq/n_bits_v", std::span<const int64_t>(cpq_bits_v_), {}, "count");
+    f.write(g + "/cpq/prune_ratio_v", cpq_prune_v_, {}, "1");
+    f.write(g + "/cpq/prune_ratio_k", cpq_prune_, {}, "1");
+    put(g + "/cam", cam, {nsrc, ncb, nsc, nw, nk});
+    f.write(g + "/cam/n_window", std::span<const int64_t>(cam_window_), {}, "count");
     f.write(g + "/cam/k", std::span<const int64_t>(cam_k_), {}, "count");
     f.write(g + "/cam/n_bits", std::span<const int64_t>(cam_n_bits_), {}, "count");
     f.write_strings(g + "/cam/scores", cam_scores_);
@@ -188,23 +216,28 @@ class KvCamExperiment final : public Experiment {
   }
 
  private:
-  std::string cpq_cfg(int64_t bits, double prune) const {
+  std::string cpq_cfg(int64_t bits_k, int64_t bits_v, double prune_k, double prune_v) const {
+    // prune_ratio records the larger target; the thresholds carry each side's own quantile.
     std::string s = fmt::format(
         "[arch.kv_cache]\ntype = \"cpq\"\nn_bits_k = {}\nn_bits_v = {}\nn_group_k = {}\nn_group_v = {}\n"
         "n_scale_bits = {}\nprune_ratio = {}\n",
-        bits, bits, cpq_group_, cpq_group_, cpq_scale_bits_, prune);
-    if (prune > 0.0) {
-      s += "prune_threshold_k = " + toml_array(thresholds(true, prune)) + "\n";
-      s += "prune_threshold_v = " + toml_array(thresholds(false, prune)) + "\n";
+        bits_k, bits_v, cpq_group_, cpq_group_, cpq_scale_bits_, std::max(prune_k, prune_v));
+    if (cpq_channel_scales_) {
+      s += "channel_scale_k = " + channel_scale_k_ + "\n";
+      s += "channel_scale_v = " + channel_scale_v_ + "\n";
+    }
+    if (prune_k > 0.0 || prune_v > 0.0) {
+      s += "prune_threshold_k = " + toml_array(thresholds(true, prune_k)) + "\n";
+      s += "prune_threshold_v = " + toml_array(thresholds(false, prune_v)) + "\n";
     }
     return s;
   }
 
-  std::string cam_cfg(int64_t k, const std::string& score, int64_t n_bits, bool card) const {
+  std::string cam_cfg(int64_t k, const std::string& score, int64_t n_bits, bool card, int64_t window) const {
     std::string s = fmt::format(
         "[arch.attention]\ntype = \"cam\"\nk = {}\nk_first = {}\nn_tile_rows = {}\nn_adc_bits = {}\nscore = \"{}\"\n"
-        "n_bits = {}\nkey_offset = {}\n",
-        k, cam_k_first_ > 0 ? cam_k_first_ : k, cam_tile_, cam_adc_, score, n_bits, key_offset_toml_);
+        "n_bits = {}\nn_window = {}\nkey_offset = {}\n",
+        k, cam_k_first_ > 0 ? cam_k_first_ : k, cam_tile_, cam_adc_, score, n_bits, window, key_offset_toml_);
     if (card) {
       s += fmt::format("cam_card = \"{}\"\n", cam_card_);
     }
@@ -241,11 +274,36 @@ class KvCamExperiment final : public Experiment {
       }
     }
     key_offset_toml_ = toml_array(off);
+    // Static per-channel scales of cpq: max |x| per (layer, kv head, channel) of the calibration keys / values
+    // (a channel never non-zero gets 1e-6, as a scale must be > 0).
+    std::vector<double> sk, sv;
+    for (const auto* u : calib_caches_) {
+      for (int h = 0; h < mc.n_kv_heads; ++h) {
+        for (double x : u->channel_absmax(true, h)) {
+          sk.push_back(std::max(x, 1e-6));
+        }
+        for (double x : u->channel_absmax(false, h)) {
+          sv.push_back(std::max(x, 1e-6));
+        }
+      }
+    }
+    channel_scale_k_ = toml_array(sk);
+    channel_scale_v_ = toml_array(sv);
     const auto hd = static_cast<size_t>(mc.head_dim());
     f.write("/kv_cam/calibration/key_offset", off,
             {static_cast<size_t>(mc.n_layers), static_cast<size_t>(mc.n_kv_heads), hd}, "1");
     f.set_attr("/kv_cam/calibration/key_offset", "n_calibration_stories", n_calib_);
-    for (double p : cpq_prune_) {
+    f.write("/kv_cam/calibration/channel_scale_k", sk,
+            {static_cast<size_t>(mc.n_layers), static_cast<size_t>(mc.n_kv_heads), hd}, "1");
+    f.write("/kv_cam/calibration/channel_scale_v", sv,
+            {static_cast<size_t>(mc.n_layers), static_cast<size_t>(mc.n_kv_heads), hd}, "1");
+    std::vector<double> ratios = cpq_prune_;
+    ratios.insert(ratios.end(), cpq_prune_v_.begin(), cpq_prune_v_.end());
+    ratios.push_back(comb_prune_);
+    ratios.push_back(comb_prune_v_);
+    std::sort(ratios.begin(), ratios.end());
+    ratios.erase(std::unique(ratios.begin(), ratios.end()), ratios.end());
+    for (double p : ratios) {
       if (p > 0.0) {
         const std::string pg = fmt::format("/kv_cam/calibration/prune_{}", p);
         const std::vector<size_t> shape = {static_cast<size_t>(mc.n_layers), static_cast<size_t>(mc.n_kv_heads)};
@@ -318,35 +376,39 @@ class KvCamExperiment final : public Experiment {
         "kv_cam on {} predicted tokens ({} calibration stories from the end): dense/full NLL "
         "{:.4f}\n",
         n_tokens_, n_calib_, d.nll);
-    s += "(a) cpq: bits  prune |   NLL    vs full | KV moved less | K bits/el V bits/el | sparsity before after\n";
+    s += "(a) cpq: bits K V  prune K V    |   NLL    vs full | KV moved less | K bits/el V bits/el | sparsity before "
+         "after\n";
     for (size_t b = 0; b < cpq_bits_.size(); ++b) {
       for (size_t p = 0; p < cpq_prune_.size(); ++p) {
         const Run& r = cpq[b * cpq_prune_.size() + p];
         s += fmt::format(
-            "           {:>4} {:>6.2f} | {:.4f} {:>+7.2f}% | {:>12.1f}% | {:>9.2f} {:>9.2f} | {:>15.3f} "
-            "{:>5.3f}\n",
-            cpq_bits_[b], cpq_prune_[p], r.nll, rel(r.nll), 100 * r.movement_reduction, r.k_bits, r.v_bits,
-            r.sparsity_before, r.sparsity_after);
+            "        {:>6} {:>2} {:>7.2f} {:>4.2f} | {:.4f} {:>+7.2f}% | {:>12.1f}% | {:>9.2f} {:>9.2f} | "
+            "{:>15.3f} {:>5.3f}\n",
+            cpq_bits_[b], cpq_bits_v_[b], cpq_prune_[p], cpq_prune_v_[p], r.nll, rel(r.nll), 100 * r.movement_reduction,
+            r.k_bits, r.v_bits, r.sparsity_before, r.sparsity_after);
       }
     }
-    s += "(b) cam: source n_bits score      k |   NLL    vs dense | attended\n";
-    const size_t nk = cam_k_.size(), nsc = cam_scores_.size(), ncb = cam_n_bits_.size();
+    s += "(b) cam: source n_bits score   window    k |   NLL    vs dense | attended\n";
+    const size_t nk = cam_k_.size(), nsc = cam_scores_.size(), ncb = cam_n_bits_.size(), nw = cam_window_.size();
     for (size_t src = 0; src < sources.size(); ++src) {
       for (size_t cb = 0; cb < ncb; ++cb) {
         for (size_t sc = 0; sc < nsc; ++sc) {
-          for (size_t k = 0; k < nk; ++k) {
-            const Run& r = cam[((src * ncb + cb) * nsc + sc) * nk + k];
-            s += fmt::format("         {:>6} {:>6} {:<7} {:>4} | {:.4f} {:>+7.2f}% | {:.3f}\n", sources[src],
-                             cam_n_bits_[cb], cam_scores_[sc], cam_k_[k], r.nll, rel(r.nll), r.attended);
+          for (size_t w = 0; w < nw; ++w) {
+            for (size_t k = 0; k < nk; ++k) {
+              const Run& r = cam[(((src * ncb + cb) * nsc + sc) * nw + w) * nk + k];
+              s += fmt::format("         {:>6} {:>6} {:<7} {:>6} {:>4} | {:.4f} {:>+7.2f}% | {:.3f}\n", sources[src],
+                               cam_n_bits_[cb], cam_scores_[sc], cam_window_[w], cam_k_[k], r.nll, rel(r.nll),
+                               r.attended);
+            }
           }
         }
       }
     }
     s += fmt::format(
-        "(c) cam (k {}, n_bits {}, exact, {}) + cpq ({} bits, prune {}): NLL {:.4f} ({:+.2f}%), attended "
-        "{:.3f}, KV moved {:.1f}% less\n",
-        comb_k_, comb_cam_bits_, cam_card_.empty() ? "ideal" : "card", comb_bits_, comb_prune_, comb.nll, rel(comb.nll),
-        comb.attended, 100 * comb.movement_reduction);
+        "(c) cam (k {}, n_bits {}, window {}, exact, {}) + cpq (K {} / V {} bits, prune {} / {}): NLL {:.4f} "
+        "({:+.2f}%), attended {:.3f}, KV moved {:.1f}% less\n",
+        comb_k_, comb_cam_bits_, comb_window_, cam_card_.empty() ? "ideal" : "card", comb_bits_, comb_bits_v_,
+        comb_prune_, comb_prune_v_, comb.nll, rel(comb.nll), comb.attended, 100 * comb.movement_reduction);
     for (size_t i = 0; i < lsh.size(); ++i) {
       s += fmt::format("lsh {} bits x {} rounds, window {}: NLL {:.4f} ({:+.2f}%), attended {:.3f}\n", lsh_bits_[i],
                        lsh_rounds_[i], lsh_window_, lsh[i].nll, rel(lsh[i].nll), lsh[i].attended);
@@ -357,16 +419,18 @@ class KvCamExperiment final : public Experiment {
   uint64_t seed_;
   std::string model_path_, tok_path_, text_path_, cam_card_;
   int64_t max_tokens_ = 0, n_calib_ = 100, cpq_group_ = 4, cpq_scale_bits_ = 4, cam_k_first_ = 0, cam_tile_ = 64,
-          cam_adc_ = 6, comb_bits_ = 4, comb_k_ = 32, comb_cam_bits_ = 64, lsh_window_ = 16, n_tokens_ = 0;
-  double comb_prune_ = 0.35;
-  std::vector<int64_t> cpq_bits_, cam_k_, cam_n_bits_, lsh_bits_, lsh_rounds_;
-  std::vector<double> cpq_prune_;
+          cam_adc_ = 6, comb_bits_ = 6, comb_bits_v_ = 4, comb_window_ = 0, comb_k_ = 32, comb_cam_bits_ = 64,
+          lsh_window_ = 16, n_tokens_ = 0;
+  double comb_prune_ = 0.0, comb_prune_v_ = 0.0;
+  std::vector<int64_t> cpq_bits_, cpq_bits_v_, cam_k_, cam_n_bits_, cam_window_, lsh_bits_, lsh_rounds_;
+  std::vector<double> cpq_prune_, cpq_prune_v_;
   std::vector<std::string> cam_scores_;
   std::unique_ptr<arch::Model> model_;
   std::unique_ptr<arch::Tokenizer> tok_;
   std::unique_ptr<arch::Transformer> calib_engine_;
   std::vector<const arch::CpqKvCache*> calib_caches_;
-  std::string key_offset_toml_;
+  std::string key_offset_toml_, channel_scale_k_, channel_scale_v_;
+  bool cpq_channel_scales_ = true;
 };
 
 }  // namespace

@@ -50,6 +50,7 @@ CamParams CamParams::from_config(core::Section& s) {
   p.key_offset = s.get_double_array("key_offset", {});
   p.cam_card = s.has("cam_card") ? s.get_path("cam_card", "", true) : "";
   p.cam_noise = s.get_bool("cam_noise", p.cam_noise);
+  p.n_window = static_cast<int>(s.get_int("n_window", p.n_window, Range::closed(0, 1e9)));
   return p;
 }
 
@@ -265,7 +266,12 @@ void CamAttention::forward(AttentionCall& call, OpCounts& counts) {
         std::nth_element(sel_.begin(), sel_.begin() + p_.k, sel_.end(), better);
         sel_.resize(static_cast<size_t>(p_.k));
       }
+      // Local window: the n_window most recent keys are always kept (their rows bypass the top-k).
+      for (int64_t s = std::max<int64_t>(0, visible - p_.n_window); s < visible; ++s) {
+        sel_.push_back(s);
+      }
       std::sort(sel_.begin(), sel_.end());
+      sel_.erase(std::unique(sel_.begin(), sel_.end()), sel_.end());
       // Softmax over the selected keys (max-subtracted, float32 as the dense unit), then p·V.
       const auto ns = sel_.size();
       w_.resize(ns);
@@ -335,6 +341,7 @@ void CamAttention::write_stats(io::ResultFile& file, const std::string& group) c
   file.set_attr(group, "k_first", static_cast<int64_t>(p_.k_first));
   file.set_attr(group, "n_tile_rows", static_cast<int64_t>(p_.n_tile_rows));
   file.set_attr(group, "n_adc_bits", static_cast<int64_t>(p_.n_adc_bits));
+  file.set_attr(group, "n_window", static_cast<int64_t>(p_.n_window));
   file.set_attr(group, "score", p_.score);
   file.set_attr(group, "key_centred", static_cast<int64_t>(offset_.empty() ? 0 : 1));
   file.set_attr(group, "cam_card", p_.cam_card.empty() ? std::string("ideal") : p_.cam_card);

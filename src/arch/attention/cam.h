@@ -33,7 +33,8 @@
 // Config ([arch.attention], type = "cam"): n_bits (0..4096), k (>= 1, default 32), k_first (>= 1, default k),
 // n_tile_rows (>= 1, default 64), n_adc_bits (1..16, default 6), score ("exact" | "hamming"), key_offset
 // (n_layers * n_kv_heads * head_dim, or empty), cam_card (path of a CAM card; absent = ideal row), cam_noise (true:
-// draw the card's spread; false: the law only).
+// draw the card's spread; false: the law only), n_window (>= 0, default 0: the n_window most recent keys are always
+// kept besides the top-k, as the lsh unit's window; not in CAMformer, whose model is trained for binary attention).
 #pragma once
 
 #include <cstdint>
@@ -56,6 +57,7 @@ struct CamParams {
   std::vector<double> key_offset;
   std::string cam_card;
   bool cam_noise = true;
+  int n_window = 0;
 
   static CamParams from_config(core::Section& s);
 };

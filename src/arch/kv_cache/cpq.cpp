@@ -38,6 +38,21 @@ std::vector<double> thresholds_of(core::Section& s, const char* key, const std::
   return {all.begin() + static_cast<std::ptrdiff_t>(o), all.begin() + static_cast<std::ptrdiff_t>(o + per_layer)};
 }
 
+std::vector<double> channel_scales_of(core::Section& s, const char* key, const std::vector<double>& all,
+                                      const KvCacheInit& init) {
+  const auto per_layer = static_cast<size_t>(init.n_kv_heads) * static_cast<size_t>(init.head_dim);
+  if (all.empty()) {
+    return {};
+  }
+  if (all.size() != per_layer * static_cast<size_t>(init.n_layers)) {
+    s.fail(key,
+           fmt::format("has {} values; need n_layers * n_kv_heads * head_dim = {} * {} * {} = {}", all.size(),
+                       init.n_layers, init.n_kv_heads, init.head_dim, per_layer * static_cast<size_t>(init.n_layers)));
+  }
+  const size_t o = per_layer * static_cast<size_t>(init.layer);
+  return {all.begin() + static_cast<std::ptrdiff_t>(o), all.begin() + static_cast<std::ptrdiff_t>(o + per_layer)};
+}
+
 }  // namespace
 
 CpqParams CpqParams::from_config(core::Section& s, const KvCacheInit& init) {
@@ -55,6 +70,8 @@ CpqParams CpqParams::from_config(core::Section& s, const KvCacheInit& init) {
   p.threshold_rel = s.get_double("threshold_rel", p.threshold_rel, Range{0.0, 1.0, true, false});
   p.prune_threshold_k = s.get_double_array("prune_threshold_k", {}, Range::non_negative());
   p.prune_threshold_v = s.get_double_array("prune_threshold_v", {}, Range::non_negative());
+  p.channel_scale_k = s.get_double_array("channel_scale_k", {}, Range::positive());
+  p.channel_scale_v = s.get_double_array("channel_scale_v", {}, Range::positive());
   if (p.prune_ratio > 0.0 && (p.prune_threshold_k.empty() || p.prune_threshold_v.empty())) {
     s.fail(
         "prune_ratio",
@@ -113,6 +130,8 @@ CpqKvCache::CpqKvCache(core::Section& cfg, const KvCacheInit& init) : init_(init
   v_.n_group = p_.n_group_v;
   k_.threshold = thresholds_of(cfg, "prune_threshold_k", p_.prune_threshold_k, init);
   v_.threshold = thresholds_of(cfg, "prune_threshold_v", p_.prune_threshold_v, init);
+  k_.channel_scale = channel_scales_of(cfg, "channel_scale_k", p_.channel_scale_k, init);
+  v_.channel_scale = channel_scales_of(cfg, "channel_scale_v", p_.channel_scale_v, init);
   const auto nh = static_cast<size_t>(init.n_kv_heads);
   for (Side* s : {&k_, &v_}) {
     s->data.assign(nh, Mat::Zero(init.max_seq_len, init.head_dim));
@@ -120,6 +139,7 @@ CpqKvCache::CpqKvCache(core::Section& cfg, const KvCacheInit& init) : init_(init
     s->n_elem.assign(nh, 0);
     s->n_zero_pruned.assign(nh, 0);
     s->n_zero_quant.assign(nh, 0);
+    s->absmax.assign(nh * static_cast<size_t>(init.head_dim), 0.0);
   }
   positions_.resize(static_cast<size_t>(init.max_seq_len));
   std::iota(positions_.begin(), positions_.end(), int64_t{0});
@@ -143,6 +163,8 @@ int64_t CpqKvCache::compress_row(Side& side, const float* row, int64_t pos) {
     for (int i = 0; i < hd; ++i) {
       const float x = row[h * hd + i];
       side.hist[static_cast<size_t>(h)].add(x);
+      auto& am = side.absmax[static_cast<size_t>(h * hd + i)];
+      am = std::max(am, static_cast<double>(std::abs(x)));
       const float y = std::abs(x) < t ? 0.0f : x;
       scratch_[static_cast<size_t>(h * hd + i)] = y;
       smax = std::max(smax, std::abs(y));
@@ -150,10 +172,15 @@ int64_t CpqKvCache::compress_row(Side& side, const float* row, int64_t pos) {
       side.n_elem[static_cast<size_t>(h)] += 1;
     }
   }
-  // 2. Level-1 scale of the row (FP16), level-2 group scales; 3. quantise.
-  const float s_row = fp16_round_up(smax);
+  // 2. Level 1: static channel scales, or one FP16 scale of the row; level 2: group codes; 3. quantise.
+  const bool per_channel = !side.channel_scale.empty();
+  const float s_row = per_channel ? 0.0f : fp16_round_up(smax);
   const double n_codes = p_.n_scale_bits > 0 ? std::ldexp(1.0, p_.n_scale_bits) - 1.0 : 0.0;
   const double levels = side.n_bits >= 2 ? std::ldexp(1.0, side.n_bits - 1) - 1.0 : 1.0;
+  auto base = [&](int h, int i) {  // level-1 scale of channel i of head h
+    return per_channel ? std::max(side.channel_scale[static_cast<size_t>(h * hd + i)], 1e-30)
+                       : static_cast<double>(s_row);
+  };
   int64_t nnz = 0;
   int64_t n_groups = 0;
   for (int h = 0; h < nh; ++h) {
@@ -161,31 +188,35 @@ int64_t CpqKvCache::compress_row(Side& side, const float* row, int64_t pos) {
     for (int g0 = 0; g0 < hd; g0 += side.n_group) {
       const int g1 = std::min(hd, g0 + side.n_group);
       n_groups += 1;
-      double gmax = 0.0, gsum = 0.0;
+      // Ratios |x| / level-1 scale of the group's survivors: max (n_bits >= 2) or mean (n_bits = 1).
+      double rmax = 0.0, rsum = 0.0;
       int gn = 0;
       for (int i = g0; i < g1; ++i) {
         const double a = std::abs(static_cast<double>(scratch_[static_cast<size_t>(h * hd + i)]));
-        gmax = std::max(gmax, a);
-        gsum += a;
-        gn += a > 0.0 ? 1 : 0;
+        if (a > 0.0) {
+          const double r = a / base(h, i);
+          rmax = std::max(rmax, r);
+          rsum += r;
+          gn += 1;
+        }
       }
-      double s_g = s_row;
+      double r = 1.0;
       if (side.n_bits == 1) {
-        // One bit: sign times the group's mean magnitude.
-        const double mean = gn > 0 ? gsum / gn : 0.0;
-        s_g = n_codes > 0 && s_row > 0 ? s_row * std::max(1.0, std::round(mean / s_row * n_codes)) / n_codes : mean;
-      } else if (n_codes > 0 && s_row > 0) {
-        s_g = s_row * std::max(1.0, std::ceil(gmax / s_row * n_codes - 1e-9)) / n_codes;
+        const double mean = gn > 0 ? rsum / gn : 0.0;
+        r = n_codes > 0 ? std::clamp(std::round(mean * n_codes), 1.0, n_codes) / n_codes : mean;
+      } else if (n_codes > 0) {
+        r = std::clamp(std::ceil(rmax * n_codes - 1e-9), 1.0, n_codes) / n_codes;
       }
       for (int i = g0; i < g1; ++i) {
         const double x = scratch_[static_cast<size_t>(h * hd + i)];
+        const double sc = base(h, i) * r;
         double y = 0.0;
-        if (x != 0.0 && s_g > 0.0) {
+        if (x != 0.0 && sc > 0.0 && (per_channel || s_row > 0.0f)) {
           if (side.n_bits == 1) {
-            y = x > 0 ? s_g : -s_g;
+            y = x > 0 ? sc : -sc;
           } else {
-            const double q = std::clamp(std::round(x / s_g * levels), -levels, levels);
-            y = q * s_g / levels;
+            const double q = std::clamp(std::round(x / sc * levels), -levels, levels);
+            y = q * sc / levels;
           }
         }
         out[i] = static_cast<float>(y);
@@ -194,10 +225,10 @@ int64_t CpqKvCache::compress_row(Side& side, const float* row, int64_t pos) {
       }
     }
   }
-  // 4. Movement: dense or bitmap-sparse payload, format bit, FP16 row scale, group scale codes.
+  // 4. Movement: dense or bitmap-sparse payload, format bit, group scale codes, FP16 row scale (per-token mode).
   const int64_t dense = static_cast<int64_t>(kv_dim) * side.n_bits;
   const int64_t sparse = kv_dim + nnz * side.n_bits;
-  const int64_t bits = 1 + std::min(dense, sparse) + 16 + n_groups * p_.n_scale_bits;
+  const int64_t bits = 1 + std::min(dense, sparse) + (per_channel ? 0 : 16) + n_groups * p_.n_scale_bits;
   side.bits += bits;
   side.n_elements += kv_dim;
   return (bits + 7) / 8;
@@ -247,6 +278,13 @@ double CpqKvCache::magnitude_quantile(bool key, int kv_head, double q) const {
   return (key ? k_ : v_).hist[static_cast<size_t>(kv_head)].quantile(q);
 }
 
+std::vector<double> CpqKvCache::channel_absmax(bool key, int kv_head) const {
+  const Side& s = key ? k_ : v_;
+  const auto hd = static_cast<size_t>(init_.head_dim);
+  const auto o = static_cast<size_t>(kv_head) * hd;
+  return {s.absmax.begin() + static_cast<std::ptrdiff_t>(o), s.absmax.begin() + static_cast<std::ptrdiff_t>(o + hd)};
+}
+
 double CpqKvCache::sparsity(bool key, int kv_head, bool after_quantisation) const {
   const Side& s = key ? k_ : v_;
   const auto h = static_cast<size_t>(kv_head);
@@ -284,6 +322,7 @@ void CpqKvCache::write_stats(io::ResultFile& file, const std::string& group) con
   file.set_attr(group, "n_scale_bits", static_cast<int64_t>(p_.n_scale_bits));
   file.set_attr(group, "prune_ratio", p_.prune_ratio);
   file.set_attr(group, "threshold_rel", p_.threshold_rel);
+  file.set_attr(group, "channel_scales", static_cast<int64_t>(k_.channel_scale.empty() ? 0 : 1));
 }
 
 }  // namespace pimtx::arch

@@ -7,14 +7,19 @@
 //   1. prune: element x of kv head h is set to 0 when |x| < t, t = max(prune_threshold_{k,v}[layer, h],
 //      threshold_rel * max|x| over the head's row). Absolute thresholds come from calibration stories (the experiment
 //      kv_cam sets them from the prune_ratio quantile of |x| per layer/head; magnitude_quantile() below).
-//   2. hierarchical scale (Titanus's HQE idea, our own coding): level 1 = one FP16 scale S per token row (max |x| of
-//      the survivors, rounded up to 11 significant bits), level 2 = one n_scale_bits code c per group of n_group_{k,v}
-//      consecutive channels, s_g = S * c / (2^n_scale_bits - 1) with c = ceil of the group max over S (n_scale_bits
-//      = 0: s_g = S). For n_bits = 1 the group scale is the mean |x| of the group's survivors (rounded to nearest).
-//   3. quantise: n_bits >= 2: symmetric, L = 2^(n_bits-1) - 1 levels a side, x^ = round(x / s_g * L) * s_g / L;
-//      n_bits = 1: x^ = sign(x) * s_g. Values that round to 0 are zeros too (sparsity after quantisation).
+//   2. hierarchical scale (Titanus's per-channel quantisation with its hierarchical extension HQE; our own coding):
+//      level 1 = a static scale c_ch per channel (channel_scale_k / _v: the max |x| of each channel over calibration
+//      stories; experiment kv_cam computes them), level 2 = per token and group of n_group_{k,v} consecutive channels
+//      an n_scale_bits code r = ceil(max over the group of |x| / c_ch, in units of 1 / (2^n_scale_bits - 1)), clipped
+//      to 1, so element scale s = c_ch * r (n_scale_bits = 0: r = 1). Without channel scales (empty), level 1 is one
+//      FP16 scale per token row (the row's max |x| rounded up to 11 significant bits), the same for every channel:
+//      keys have outlier channels, so per-token scales lose the small channels at <= 4 bits (measured, README).
+//   3. quantise: n_bits >= 2: symmetric, L = 2^(n_bits-1) - 1 levels a side, x^ = clamp(round(x / s * L)) * s / L;
+//      n_bits = 1: x^ = sign(x) * s, with r from the group's mean |x| / c_ch (rounded). Values that round to 0 are
+//      zeros too (sparsity after quantisation).
 //   4. movement: a row is stored dense (kv_dim * n_bits) or sparse (kv_dim-bit bitmap + n_bits per non-zero),
-//      whichever is smaller, plus 1 format bit, 16 bits for S and n_scale_bits per group; rounded up to whole bytes.
+//      whichever is smaller, plus 1 format bit, n_scale_bits per group and, without channel scales, 16 bits for the
+//      row scale; rounded up to whole bytes. Static channel scales are loaded once per layer and not counted.
 // The view holds the dequantised float32 values (zeros where pruned), so any attention unit reads them.
 //
 // Counts (kind kv_cache): kv_entries_stored, bytes_written (compressed), calls; events
@@ -26,7 +31,8 @@
 // Config ([arch.kv_cache], type = "cpq"): n_bits_k, n_bits_v (1..16, default 4), n_group_k, n_group_v (channels per
 // group scale, 1..head_dim, default 4), n_scale_bits (0..8, default 4), prune_ratio (target in [0, 1), the value the
 // thresholds were calibrated for; > 0 needs prune_threshold_k/_v), threshold_rel ([0, 1)), prune_threshold_k,
-// prune_threshold_v (n_layers * n_kv_heads values >= 0, or empty = 0).
+// prune_threshold_v (n_layers * n_kv_heads values >= 0, or empty = 0), channel_scale_k, channel_scale_v
+// (n_layers * n_kv_heads * head_dim values > 0, or empty = per-token row scale).
 #pragma once
 
 #include <array>
@@ -46,6 +52,8 @@ struct CpqParams {
   double threshold_rel = 0.0;
   std::vector<double> prune_threshold_k;  // (n_layers, n_kv_heads) or empty
   std::vector<double> prune_threshold_v;
+  std::vector<double> channel_scale_k;  // (n_layers, n_kv_heads, head_dim) or empty
+  std::vector<double> channel_scale_v;
 
   static CpqParams from_config(core::Section& s, const KvCacheInit& init);
 };
@@ -67,7 +75,10 @@ class MagnitudeHistogram {
 class CpqKvCache final : public KvCache {
  public:
   CpqKvCache(core::Section& cfg, const KvCacheInit& init);
-  void reset() override { n_ = 0; }
+  void reset() override {
+    n_ = 0;
+    cum_bytes_ = 0;
+  }
   void append(int64_t pos0, const ConstMatRef& k, const ConstMatRef& v, OpCounts& counts) override;
   [[nodiscard]] KvView view(int kv_head) const override;
   [[nodiscard]] int64_t n_positions() const override { return n_; }
@@ -76,6 +87,8 @@ class CpqKvCache final : public KvCache {
   [[nodiscard]] const CpqParams& params() const { return p_; }
   // |x| quantile of the raw (unpruned) keys (key = true) or values of kv head h appended since construction.
   [[nodiscard]] double magnitude_quantile(bool key, int kv_head, double q) const;
+  // Max |x| of each channel (head_dim) of kv head h over the raw keys (key = true) or values since construction.
+  [[nodiscard]] std::vector<double> channel_absmax(bool key, int kv_head) const;
   // Totals since construction.
   [[nodiscard]] int64_t bytes_written() const { return bytes_written_; }
   [[nodiscard]] int64_t bytes_written_fp16() const { return bytes_written_fp16_; }
@@ -93,6 +106,8 @@ class CpqKvCache final : public KvCache {
   struct Side {  // K or V
     int n_bits = 4, n_group = 4;
     std::vector<double> threshold;                             // (n_kv_heads) this layer's absolute thresholds
+    std::vector<double> channel_scale;                         // (kv_dim) this layer's static channel scales, or empty
+    std::vector<double> absmax;                                // (kv_dim) max |x| seen per channel
     std::vector<Mat> data;                                     // n_kv_heads x (max_seq_len, head_dim) dequantised
     std::vector<MagnitudeHistogram> hist;                      // (n_kv_heads)
     std::vector<int64_t> n_elem, n_zero_pruned, n_zero_quant;  // (n_kv_heads)

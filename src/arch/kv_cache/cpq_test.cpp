@@ -94,6 +94,34 @@ TEST_CASE("cpq quantisation error stays within half a step of the group scale", 
   }
 }
 
+TEST_CASE("cpq with static channel scales: per-channel steps, clipping, no row scale moved", "[arch][cpq]") {
+  // Channel scales 0.5 for head 0 and 3 for head 1: head 0 clips most Gaussian values, head 1 none.
+  std::string ks = "channel_scale_k = [", vs = "channel_scale_v = [";
+  for (int i = 0; i < k_heads * k_hd; ++i) {
+    ks += fmt::format("{}{}", i ? ", " : "", i < k_hd ? 0.5 : 3.0);
+    vs += fmt::format("{}{}", i ? ", " : "", 5.0);
+  }
+  auto c =
+      make("n_bits_k = 4\nn_bits_v = 4\nn_group_k = 8\nn_group_v = 8\nn_scale_bits = 0\n" + ks + "]\n" + vs + "]\n");
+  const Mat k = random_mat(k_seq, k_heads * k_hd, 9), v = random_mat(k_seq, k_heads * k_hd, 10);
+  OpCounts cnt;
+  c->append(0, k, v, cnt);
+  for (int t = 0; t < k_seq; ++t) {
+    for (int i = 0; i < k_hd; ++i) {
+      const double x0 = k(t, i), x1 = k(t, k_hd + i);
+      // Head 0: step 0.5/7, clipped to ±0.5; head 1: step 3/7, |x| < 3 for these draws.
+      CHECK(c->view(0).keys(t, i) ==
+            Approx(std::clamp(std::round(x0 / 0.5 * 7.0), -7.0, 7.0) * 0.5 / 7.0).margin(1e-6));
+      CHECK(std::abs(c->view(1).keys(t, i) - x1) <= 0.5 * 3.0 / 7.0 + 1e-6);
+    }
+  }
+  // Rows: 1 format bit + payload (dense 32 x 4 = 128 bits at most), no scale bits: <= 17 bytes per K or V row.
+  const auto& cpq = dynamic_cast<const CpqKvCache&>(*c);
+  CHECK(cpq.bytes_written() <= k_seq * 2 * 17);
+  CHECK(cpq.channel_absmax(true, 1)[0] == Approx(k.col(k_hd).cwiseAbs().maxCoeff()));
+  CHECK_THROWS_AS(make("channel_scale_k = [1.0, 2.0]\n"), ConfigError);
+}
+
 TEST_CASE("cpq pruning removes exactly the magnitudes below the threshold", "[arch][cpq]") {
   auto c = make(
       "n_bits_k = 16\nn_bits_v = 16\nprune_ratio = 0.3\nprune_threshold_k = [0.5, 0.8]\nprune_threshold_v = [0.1, "
