@@ -90,8 +90,8 @@ class CamCalibration final : public Calibration {
     }
   }
 
-  DeviceCard run() override {
-    DeviceCard c;
+  devices::DeviceCard run() override {
+    devices::DeviceCard c;
     c.model = "cam";
     c.source = source_;
     spice::WorkerPool pool(workers_);
@@ -277,7 +277,7 @@ class CamCalibration final : public Calibration {
   }
 
  private:
-  static void put_provenance(DeviceCard& c, const SpiceRun& r) {
+  static void put_provenance(devices::DeviceCard& c, const SpiceRun& r) {
     c.netlist_names = r.netlist_names;
     c.netlist_sha256 = r.netlist_sha256;
     c.failed_points = r.failed;

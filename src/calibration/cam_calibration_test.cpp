@@ -6,10 +6,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include "calibration/card.h"
 #include "core/config.h"
 #include "core/errors.h"
 #include "devices/cam_row.h"
+#include "devices/card.h"
 #include "spice/pool.h"
 
 using namespace pimtx;
@@ -18,14 +18,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-devices::CamRow row_of(const DeviceCard& card) {
+devices::CamRow row_of(const devices::DeviceCard& card) {
   core::Config cc = core::Config::from_string(card.to_toml());
   core::Section root = cc.root();
   return devices::CamRow(devices::CamRowParams::from_config(root));
 }
 
 // SPICE searches at Hamming counts `hs` (bits drawn from `seed`, points 1000+) vs the card's law, in % of FS.
-double max_dev_fs(const DeviceCard& card, const circuits::CamRowSpec& row, const std::vector<size_t>& hs) {
+double max_dev_fs(const devices::DeviceCard& card, const circuits::CamRowSpec& row, const std::vector<size_t>& hs) {
   const devices::CamRow law = row_of(card);
   std::vector<circuits::CamRowSpec> specs;
   for (size_t k = 0; k < hs.size(); ++k) {
@@ -57,7 +57,7 @@ TEST_CASE("cam calibration: the law matches ngspice off the grid within 1 % FS; 
   auto cal = cfg.section("calibrate");
   auto c = build_calibration(cal, 5, "test");
   cfg.check_unknown();
-  const DeviceCard card = c->run();
+  const devices::DeviceCard card = c->run();
   CHECK(card.model == "cam");
   CHECK(card.failed_points.empty());
   CHECK(card.params.at("n_bits_row") == 16);
@@ -87,7 +87,7 @@ TEST_CASE("the committed 64-bit CAM card matches ngspice within 1 % FS at the no
           "[spice][calibration][cam]") {
   const fs::path path = fs::path(PIMTX_SOURCE_DIR) / "data/devices/cam_row64.h5";
   REQUIRE(fs::exists(path));
-  const DeviceCard card = load_device_card(path);
+  const devices::DeviceCard card = devices::load_device_card(path);
   REQUIRE(card.model == "cam");
   circuits::CamRowSpec row;  // the card was made with the generator's defaults (experiments/calibration/cam_row64.toml)
   CHECK(card.derived.at("c_unit_f") == row.c_unit_f);

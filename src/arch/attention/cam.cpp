@@ -8,9 +8,9 @@
 #include <limits>
 #include <numbers>
 
-#include "calibration/card.h"
 #include "core/errors.h"
 #include "core/rng.h"
+#include "devices/card.h"
 #include "io/h5.h"
 
 namespace pimtx::arch {
@@ -21,9 +21,9 @@ devices::CamRow load_row(core::Section& s, const CamParams& p) {
   if (p.cam_card.empty()) {
     return devices::CamRow(devices::CamRowParams{});
   }
-  calibration::DeviceCard card;
+  devices::DeviceCard card;
   try {
-    card = calibration::load_device_card(p.cam_card);
+    card = devices::load_device_card(p.cam_card);
   } catch (const Error& e) {
     s.fail("cam_card", fmt::format("cannot read CAM card '{}': {}", p.cam_card, e.what()));
   }

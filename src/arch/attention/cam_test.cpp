@@ -12,9 +12,9 @@
 #include "arch/model.h"
 #include "arch/tokenizer.h"
 #include "arch/transformer.h"
-#include "calibration/card.h"
 #include "core/errors.h"
 #include "core/rng.h"
+#include "devices/card.h"
 #include "io/h5.h"
 #include "io/text.h"
 
@@ -98,7 +98,7 @@ Mat run(Attention& a, const Seq& s, int chunk, OpCounts* counts_out = nullptr) {
 // A CAM card with a slightly curved law and a spread, written to a temporary file.
 std::string write_card(const fs::path& dir, double sigma_v) {
   fs::create_directories(dir);
-  calibration::DeviceCard card;
+  devices::DeviceCard card;
   card.model = "cam";
   card.source = "reference";
   card.params["n_bits_row"] = 64;
@@ -109,7 +109,7 @@ std::string write_card(const fs::path& dir, double sigma_v) {
   card.arrays["sigma_law_coef_v"] = {sigma_v};
   const fs::path p = dir / "cam.h5";
   auto f = io::ResultFile::create(p);
-  calibration::write_device_card(f, card);
+  devices::write_device_card(f, card);
   f.commit();
   return p.string();
 }
