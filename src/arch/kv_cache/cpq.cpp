@@ -66,6 +66,7 @@ CpqParams CpqParams::from_config(core::Section& s, const KvCacheInit& init) {
   p.n_group_v =
       static_cast<int>(s.get_int("n_group_v", std::min<int64_t>(p.n_group_v, init.head_dim), Range::closed(1, hd)));
   p.n_scale_bits = static_cast<int>(s.get_int("n_scale_bits", p.n_scale_bits, Range::closed(0, 8)));
+  p.scale_headroom_ratio = s.get_double("scale_headroom_ratio", p.scale_headroom_ratio, Range::closed(1.0, 16.0));
   p.prune_ratio = s.get_double("prune_ratio", p.prune_ratio, Range{0.0, 1.0, true, false});
   p.threshold_rel = s.get_double("threshold_rel", p.threshold_rel, Range{0.0, 1.0, true, false});
   p.prune_threshold_k = s.get_double_array("prune_threshold_k", {}, Range::non_negative());
@@ -200,12 +201,14 @@ int64_t CpqKvCache::compress_row(Side& side, const float* row, int64_t pos) {
           gn += 1;
         }
       }
-      double r = 1.0;
+      // Code range (0, hr]: hr = headroom over the static channel scales, 1 over the row's own max.
+      const double hr = per_channel ? p_.scale_headroom_ratio : 1.0;
+      double r = hr;
       if (side.n_bits == 1) {
         const double mean = gn > 0 ? rsum / gn : 0.0;
-        r = n_codes > 0 ? std::clamp(std::round(mean * n_codes), 1.0, n_codes) / n_codes : mean;
+        r = n_codes > 0 ? std::clamp(std::round(mean / hr * n_codes), 1.0, n_codes) * hr / n_codes : mean;
       } else if (n_codes > 0) {
-        r = std::clamp(std::ceil(rmax * n_codes - 1e-9), 1.0, n_codes) / n_codes;
+        r = std::clamp(std::ceil(rmax / hr * n_codes - 1e-9), 1.0, n_codes) * hr / n_codes;
       }
       for (int i = g0; i < g1; ++i) {
         const double x = scratch_[static_cast<size_t>(h * hd + i)];
@@ -320,6 +323,7 @@ void CpqKvCache::write_stats(io::ResultFile& file, const std::string& group) con
   file.set_attr(group, "n_group_k", static_cast<int64_t>(p_.n_group_k));
   file.set_attr(group, "n_group_v", static_cast<int64_t>(p_.n_group_v));
   file.set_attr(group, "n_scale_bits", static_cast<int64_t>(p_.n_scale_bits));
+  file.set_attr(group, "scale_headroom_ratio", p_.scale_headroom_ratio);
   file.set_attr(group, "prune_ratio", p_.prune_ratio);
   file.set_attr(group, "threshold_rel", p_.threshold_rel);
   file.set_attr(group, "channel_scales", static_cast<int64_t>(k_.channel_scale.empty() ? 0 : 1));

@@ -10,10 +10,12 @@
 //   2. hierarchical scale (Titanus's per-channel quantisation with its hierarchical extension HQE; our own coding):
 //      level 1 = a static scale c_ch per channel (channel_scale_k / _v: the max |x| of each channel over calibration
 //      stories; experiment kv_cam computes them), level 2 = per token and group of n_group_{k,v} consecutive channels
-//      an n_scale_bits code r = ceil(max over the group of |x| / c_ch, in units of 1 / (2^n_scale_bits - 1)), clipped
-//      to 1, so element scale s = c_ch * r (n_scale_bits = 0: r = 1). Without channel scales (empty), level 1 is one
-//      FP16 scale per token row (the row's max |x| rounded up to 11 significant bits), the same for every channel:
-//      keys have outlier channels, so per-token scales lose the small channels at <= 4 bits (measured, README).
+//      an n_scale_bits code r = ceil(max over the group of |x| / c_ch, in units of H / (2^n_scale_bits - 1)), clipped
+//      to H = scale_headroom_ratio (values beyond H * c_ch clip: the headroom covers keys larger than any seen in
+//      calibration), so element scale s = c_ch * r (n_scale_bits = 0: r = H). Without channel scales (empty), level 1
+//      is one FP16 scale per token row (the row's max |x| rounded up to 11 significant bits), the same for every
+//      channel: keys have outlier channels, so per-token scales lose the small channels at <= 4 bits (measured,
+//      README).
 //   3. quantise: n_bits >= 2: symmetric, L = 2^(n_bits-1) - 1 levels a side, x^ = clamp(round(x / s * L)) * s / L;
 //      n_bits = 1: x^ = sign(x) * s, with r from the group's mean |x| / c_ch (rounded). Values that round to 0 are
 //      zeros too (sparsity after quantisation).
@@ -29,10 +31,10 @@
 // write_stats(): per kv head sparsity before/after quantisation and mean stored bits per element for K and V; bytes
 // written/read and their FP16 references; the thresholds used.
 // Config ([arch.kv_cache], type = "cpq"): n_bits_k, n_bits_v (1..16, default 4), n_group_k, n_group_v (channels per
-// group scale, 1..head_dim, default 4), n_scale_bits (0..8, default 4), prune_ratio (target in [0, 1), the value the
-// thresholds were calibrated for; > 0 needs prune_threshold_k/_v), threshold_rel ([0, 1)), prune_threshold_k,
-// prune_threshold_v (n_layers * n_kv_heads values >= 0, or empty = 0), channel_scale_k, channel_scale_v
-// (n_layers * n_kv_heads * head_dim values > 0, or empty = per-token row scale).
+// group scale, 1..head_dim, default 4), n_scale_bits (0..8, default 4), scale_headroom_ratio ([1, 16], default 2),
+// prune_ratio (target in [0, 1), the value the thresholds were calibrated for; > 0 needs prune_threshold_k/_v),
+// threshold_rel ([0, 1)), prune_threshold_k, prune_threshold_v (n_layers * n_kv_heads values >= 0, or empty = 0),
+// channel_scale_k, channel_scale_v (n_layers * n_kv_heads * head_dim values > 0, or empty = per-token row scale).
 #pragma once
 
 #include <array>
@@ -48,6 +50,7 @@ struct CpqParams {
   int n_group_k = 4;
   int n_group_v = 4;
   int n_scale_bits = 4;
+  double scale_headroom_ratio = 2.0;  // with channel scales: group codes span (0, this] x c_ch
   double prune_ratio = 0.0;
   double threshold_rel = 0.0;
   std::vector<double> prune_threshold_k;  // (n_layers, n_kv_heads) or empty

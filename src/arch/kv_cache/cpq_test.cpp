@@ -102,7 +102,8 @@ TEST_CASE("cpq with static channel scales: per-channel steps, clipping, no row s
     vs += fmt::format("{}{}", i ? ", " : "", 5.0);
   }
   auto c =
-      make("n_bits_k = 4\nn_bits_v = 4\nn_group_k = 8\nn_group_v = 8\nn_scale_bits = 0\n" + ks + "]\n" + vs + "]\n");
+      make("n_bits_k = 4\nn_bits_v = 4\nn_group_k = 8\nn_group_v = 8\nn_scale_bits = 0\nscale_headroom_ratio = 1\n" +
+           ks + "]\n" + vs + "]\n");
   const Mat k = random_mat(k_seq, k_heads * k_hd, 9), v = random_mat(k_seq, k_heads * k_hd, 10);
   OpCounts cnt;
   c->append(0, k, v, cnt);
