@@ -32,9 +32,10 @@ def main():
         g = f["kv_cam"]
         d = g["dense/nll"][0]
         rel = lambda x: 100.0 * (np.asarray(x) / d - 1.0)  # noqa: E731
-        cb, cp = g["cpq/n_bits"][()], g["cpq/prune_ratio"][()]
+        bk, bv = g["cpq/n_bits_k"][()], g["cpq/n_bits_v"][()]
+        pk, pv = g["cpq/prune_ratio_k"][()], g["cpq/prune_ratio_v"][()]
         cnll, cmov = g["cpq/nll"][()], g["cpq/movement_reduction"][()]
-        ks, nbits = g["cam/k"][()], g["cam/n_bits"][()]
+        ks, nbits, wins = g["cam/k"][()], g["cam/n_bits"][()], g["cam/n_window"][()]
         scores = [s(x) for x in g["cam/scores"][()]]
         sources = [s(x) for x in g["cam/sources"][()]]
         anll, aatt = g["cam/nll"][()], g["cam/attended_frac"][()]
@@ -42,12 +43,12 @@ def main():
         lb, lr = g["lsh/n_bits"][()], g["lsh/n_rounds"][()]
         mnll, matt = g["combined/nll"][0], g["combined/attended_frac"][0]
         ntok = int(g["n_tokens"][()])
-    fig, ax = plt.subplots(1, 3, figsize=(17, 5))
+    fig, ax = plt.subplots(1, 3, figsize=(19, 6))
     a = ax[0]
-    for i, b in enumerate(cb):
-        a.plot(100 * cmov[i], rel(cnll[i]), "o-", label=f"{b} bits")
-        for j, p in enumerate(cp):
-            a.annotate(f"{p:g}", (100 * cmov[i, j], rel(cnll[i, j])), fontsize=7, xytext=(3, 3),
+    for i in range(len(bk)):
+        a.plot(100 * cmov[i], rel(cnll[i]), "o-", label=f"K {bk[i]} / V {bv[i]} bits")
+        for j in range(len(pk)):
+            a.annotate(f"{pk[j]:g}/{pv[j]:g}", (100 * cmov[i, j], rel(cnll[i, j])), fontsize=6, xytext=(3, 3),
                        textcoords="offset points")
     a.axvspan(59, 100, ymin=0, ymax=1, color="g", alpha=0.05)
     a.axhline(1.0, color="g", ls="--", lw=1, label="goal: <= 1 % NLL, >= 59 % less")
@@ -55,14 +56,16 @@ def main():
     a.set_xlabel("KV bytes moved less than FP16 (%)")
     a.set_ylabel("NLL increase over full cache (%)")
     a.set_yscale("symlog", linthresh=1)
-    a.set_title("(a) cpq: bits x prune ratio (labels)")
+    a.set_title("(a) cpq: bits x prune ratio K/V (labels)")
     a.legend(fontsize=8)
     a = ax[1]
     for si, src in enumerate(sources):
         for ni, nb in enumerate(nbits):
             for ci, sc in enumerate(scores):
-                ls = "-" if src == "card" else ":"
-                a.plot(ks, rel(anll[si, ni, ci]), "o" + ls, label=f"{src}, {nb if nb else 'sign'} bits, {sc}")
+                for wi, w in enumerate(wins):
+                    ls = "-" if src == "card" else ":"
+                    a.plot(ks, rel(anll[si, ni, ci, wi]), "o" + ls,
+                           label=f"{src}, {nb if nb else 'sign'} bits, {sc}, window {w}")
     a.axhline(2.0, color="g", ls="--", lw=1, label="goal 2 % at k = 32")
     a.axvline(32, color="g", ls=":", lw=1)
     a.set_xscale("log", base=2)
@@ -75,7 +78,9 @@ def main():
     for si, src in enumerate(sources):
         for ni, nb in enumerate(nbits):
             ci = scores.index("exact") if "exact" in scores else 0
-            a.plot(aatt[si, ni, ci], rel(anll[si, ni, ci]), "o-", label=f"cam {src}, {nb if nb else 'sign'} bits, exact")
+            for wi, w in enumerate(wins):
+                a.plot(aatt[si, ni, ci, wi], rel(anll[si, ni, ci, wi]), "o-",
+                       label=f"cam {src}, {nb if nb else 'sign'} bits, exact, window {w}")
     a.plot(latt, rel(lnll), "s", label="lsh " + ", ".join(f"{b}x{r}" for b, r in zip(lb, lr)))
     a.plot([matt], [rel(mnll)], "*", ms=12, label="cam (card) + cpq")
     a.set_xlabel("attended fraction of causal keys")
