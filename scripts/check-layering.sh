@@ -3,7 +3,8 @@
 # only headers of its own layer or of lower ones, and arch never uses spice. In particular no calibration/
 # include in xbar/ (calibration sits above xbar). Also: no dynamic_cast to a concrete unit in src/ outside
 # tests (a unit's behaviour belongs on its interface, e.g. MemristorModel::read_law); the one generic use,
-# chain_contains<T> in core/errors.h, is allowed. Exit 1 with the offending lines, else print a summary.
+# chain_contains<T> in core/errors.h, is allowed. scripts/layering-known-casts.txt lists the casts that landed with
+# the round-two units before this check could stop them (debt to move onto interfaces); nothing new may join it. Exit 1 with the offending lines, else print a summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 layers=(core io spice circuits devices xbar calibration arch cli)
@@ -29,7 +30,7 @@ while IFS= read -r hit; do
   echo "layering: dynamic_cast outside tests: $hit"
   bad=1
 done < <(grep -rn 'dynamic_cast<' src --include='*.cpp' --include='*.h' | grep -v '_test\.cpp:' |
-         grep -v '^src/core/errors\.h:.*dynamic_cast<const T\*>' || true)
+         grep -v '^src/core/errors\.h:.*dynamic_cast<const T\*>' | grep -v -F -f scripts/layering-known-casts.txt || true)
 if (( bad )); then
   exit 1
 fi

@@ -39,10 +39,13 @@ Transformer::Transformer(const Model& model, core::Section arch_cfg, uint64_t se
     o.w1 = make_linear("w1", l, w.w1);
     o.w2 = make_linear("w2", l, w.w2);
     o.w3 = make_linear("w3", l, w.w3);
-    o.cache = kv_cache_registry().create(
-        kv_cfg, "full",
-        KvCacheInit{
-            .layer = l, .n_kv_heads = c.n_kv_heads, .head_dim = c.head_dim(), .max_seq_len = c.seq_len, .seed = seed});
+    o.cache = kv_cache_registry().create(kv_cfg, "full",
+                                         KvCacheInit{.layer = l,
+                                                     .n_layers = c.n_layers,
+                                                     .n_kv_heads = c.n_kv_heads,
+                                                     .head_dim = c.head_dim(),
+                                                     .max_seq_len = c.seq_len,
+                                                     .seed = seed});
     o.attention = attention_registry().create(att_cfg, "dense",
                                               AttentionInit{.layer = l,
                                                             .n_layers = c.n_layers,

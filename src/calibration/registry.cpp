@@ -1,5 +1,6 @@
 // Explicit list of the calibration methods, one per device model (no self-registration: static linking would
 // drop it).
+#include "calibration/cam_calibration.h"
 #include "calibration/gain_cell_calibration.h"
 #include "calibration/metal_oxide_calibration.h"
 #include "calibration/vteam_calibration.h"
@@ -12,6 +13,7 @@ const CalibrationRegistry& calibration_registry() {
     reg.add("metal_oxide", make_metal_oxide_calibration);
     reg.add("gain_cell", make_gain_cell_calibration);
     reg.add("vteam", make_vteam_calibration);
+    reg.add("cam", build_cam_calibration);
     return reg;
   }();
   return r;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "circuits/cam.h"
 #include "circuits/crossbar.h"
 #include "circuits/gaincell.h"
 #include "cli/commands.h"
@@ -40,7 +41,7 @@ std::vector<double> broadcast(const std::vector<double>& v, size_t n, const std:
 }  // namespace
 
 void add_netlist_command(CLI::App& app, ActionTable& actions) {
-  CLI::App* sub = app.add_subcommand("netlist", "Generate a SPICE netlist (crossbar or gain-cell array)");
+  CLI::App* sub = app.add_subcommand("netlist", "Generate a SPICE netlist (crossbar, gain-cell array or CAM row)");
   sub->require_subcommand(1);
   // main.cpp dispatches on top-level subcommands only: `netlist` forwards to the chosen generator.
   auto children = std::make_shared<ActionTable>();
@@ -51,7 +52,7 @@ void add_netlist_command(CLI::App& app, ActionTable& actions) {
         return it->second();
       }
     }
-    throw UsageError("pimtx netlist: choose crossbar or gaincell");
+    throw UsageError("pimtx netlist: choose crossbar, gaincell or cam");
   };
 
   // ---- crossbar ----
@@ -192,6 +193,47 @@ void add_netlist_command(CLI::App& app, ActionTable& actions) {
     s.command = command_line();
     write_text(g->out, circuits::gaincell_netlist(s));
     std::cout << "wrote " << g->out << "\n";
+    return 0;
+  };
+
+  // ---- cam ----
+  struct COpts {
+    circuits::CamRowSpec spec;
+    size_t matches = 0;
+    bool matches_set = false;
+    uint64_t seed = 1;
+    std::string out;
+  };
+  auto c = std::make_shared<COpts>();
+  CLI::App* cm =
+      sub->add_subcommand("cam", "Binary-attention CAM row (XNOR cells, charge sharing; src/circuits/cam.h)");
+  cm->add_option("--bits", c->spec.n_bits, "Cells in the row")->check(CLI::Range(1, 1024));
+  cm->add_option("--matches", c->matches, "Matching cells h (default: all); the last bits - h query bits are flipped");
+  cm->add_option("--seed", c->seed, "Seed of the stored bits (stream circuits.cam.stored)");
+  cm->add_option("--c-unit-f", c->spec.c_unit_f, "Unit capacitor per cell (F)")->check(CLI::PositiveNumber);
+  cm->add_option("--c-ml-f", c->spec.c_ml_f, "Match-line capacitance (F)")->check(CLI::NonNegativeNumber);
+  cm->add_option("--vdd-v", c->spec.vdd_v, "Search-line level (V)")->check(CLI::PositiveNumber);
+  cm->add_option("--v-boost-v", c->spec.v_boost_v, "Control-gate level (V)")->check(CLI::PositiveNumber);
+  cm->add_option("--temp-c", c->spec.temp_c, "Temperature (C)");
+  cm->add_option("--w-m", c->spec.w_m, "Transistor width (m)")->check(CLI::PositiveNumber);
+  cm->add_option("--l-m", c->spec.l_m, "Transistor length (m)")->check(CLI::PositiveNumber);
+  cm->add_option("--options", c->spec.options, "Options card written as given");
+  cm->add_option("--analysis", c->spec.analysis, "Analysis card written as given, e.g. \".tran 10p 5.2n 0 20p\"");
+  cm->add_option("-o,--output", c->out, "Netlist file to write")->required();
+  (*children)[cm] = [c, cm]() {
+    auto& s = c->spec;
+    const size_t h = cm->count("--matches") > 0 ? c->matches : s.n_bits;
+    if (h > s.n_bits) {
+      throw UsageError(fmt::format("--matches {} must be <= --bits {}", h, s.n_bits));
+    }
+    core::Rng rng(c->seed, "circuits.cam.stored");
+    for (size_t i = 0; i < s.n_bits; ++i) {
+      s.stored.push_back(static_cast<int>(rng.uniform_int(2)));
+      s.query.push_back(i < h ? s.stored.back() : 1 - s.stored.back());
+    }
+    s.command = command_line();
+    write_text(c->out, circuits::cam_row_netlist(s));
+    std::cout << "wrote " << c->out << "\n";
     return 0;
   };
 }

@@ -14,6 +14,8 @@ std::unique_ptr<Experiment> make_gain_cell_attention_experiment(core::Section& r
                                                                 uint64_t seed);          // exp_gain_cell_attention.cpp
 std::unique_ptr<Experiment> make_lsh_nn_experiment(core::Section& root, uint64_t seed);  // exp_lsh_nn.cpp
 
+std::unique_ptr<Experiment> make_kv_cam_experiment(core::Section& root, uint64_t seed);  // exp_kv_cam.cpp
+
 ExperimentRegistry make_experiment_registry() {
   ExperimentRegistry r("experiment");
   // r.add("<name>", factory) lines go here, one per experiment.
@@ -22,6 +24,7 @@ ExperimentRegistry make_experiment_registry() {
   r.add("lsh_attention", make_lsh_attention_experiment);
   r.add("gain_cell_attention", make_gain_cell_attention_experiment);
   r.add("lsh_nn", make_lsh_nn_experiment);
+  r.add("kv_cam", make_kv_cam_experiment);
   return r;
 }
 

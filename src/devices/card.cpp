@@ -205,7 +205,7 @@ DeviceCard load_device_card(const std::filesystem::path& path) {
                     "regenerate the card with the command in its /device/provenance/config",
                     path.string(), c.version, k_card_version));
   }
-  static const std::set<std::string> known{"metal_oxide", "vteam", "gain_cell"};
+  static const std::set<std::string> known{"metal_oxide", "vteam", "gain_cell", "cam"};
   if (known.count(c.model) == 0) {
     throw ConfigError(fmt::format("{}: unknown device model '{}' in card", path.string(), c.model));
   }

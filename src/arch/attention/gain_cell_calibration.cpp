@@ -109,7 +109,7 @@ GainCellCalibration calibrate_gain_cell(const Model& model, const Tokenizer& tok
   GainCellCalibration out;
   out.n_tokens = res.n_tokens;
   for (int l = 0; l < mc.n_layers; ++l) {
-    const auto* kv = dynamic_cast<const GainCellKvCache*>(&e.cache(l));
+    const auto* kv = dynamic_cast<const GainCellKvCache*>(&e.kv_cache(l));
     const auto* at = dynamic_cast<const GainCellAttention*>(&e.attention(l));
     if (kv == nullptr || at == nullptr) {
       throw ConfigError("gain-cell calibration needs [arch.kv_cache] and [arch.attention] of type gain_cell");

@@ -36,6 +36,7 @@ class GainCellKvCache;
 
 struct KvCacheInit {
   int layer = 0;
+  int n_layers = 0;
   int n_kv_heads = 0;
   int head_dim = 0;
   int max_seq_len = 0;  // positions per sequence (the model's context)
