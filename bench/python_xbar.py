@@ -6,9 +6,10 @@ usage: PYTHONPATH=build/python /usr/bin/python3 bench/python_xbar.py [BUILD_DIR]
 A 64x64 array (G uniform in [1, 100] uS, 2.5-ohm wires, driver and sense) and 1,000 input vectors are written to
 CSV and solved one vector per call (i) in a Python loop over pimtx.Crossbar.solve, (ii) in the C++ loop of
 bench_xbar_solve_loop (NodalSolver::solve) on the same CSV files; both reuse the factorisation and report the
-best of 3 loops. Printed: time per call of each, the Python overhead (goal <= 10 %), and the time per vector of
-a dense NumPy nodal solve of the same circuit (numpy.linalg.solve of the 8,192-node system, mna.py): per call
-(factor + solve, 2 calls) and amortised over the 1,000 vectors in one call, with the ratios to pimtx.
+best of 3 loops. Printed: time per call of each and the Python overhead (goal <= 10 %); then the time of one
+dense NumPy nodal solve (numpy.linalg.solve, mna.py; factor + solve) of the same circuit and of its 16x16 and
+32x32 corners, against pimtx's time per call on the same array, with the ratio (PIMTX_BENCH_DENSE_N=16,32,64
+chooses the sizes; the 64x64 dense system has 8,192 nodes).
 Timings on a shared machine are noisy: compare the ratios from one run.
 """
 
@@ -27,6 +28,7 @@ sys.path.insert(0, os.path.join(ROOT, "python", "examples"))
 from mna import dense_mna_matrix, dense_mna_rhs  # noqa: E402
 
 N, N_CALLS, REPEATS, R_WIRE, R_END = 64, 1000, 3, 2.5, 2.5
+DENSE_SIZES = [int(a) for a in os.environ.get("PIMTX_BENCH_DENSE_N", "16,32,64").split(",")]
 
 
 def main():
@@ -57,25 +59,29 @@ def main():
     print(f"C++ loop (bench_xbar_solve_loop):  {t_cpp * 1e6:9.1f} us per call")
     print(f"Python loop (pimtx.Crossbar.solve): {t_py * 1e6:9.1f} us per call")
     print(f"Python overhead: {100.0 * (t_py / t_cpp - 1.0):+.1f} % (goal <= 10 %); "
-          f"same currents: {'yes' if abs(s - cpp_sum) <= 1e-12 * abs(cpp_sum) else 'NO'}")
+          f"same currents: {'yes' if abs(s - cpp_sum) <= 1e-12 * abs(cpp_sum) else 'NO'}", flush=True)
 
-    a = dense_mna_matrix(g, R_WIRE, R_WIRE, R_END, R_END)  # (8192, 8192) float64, 512 MiB
-    rhs = dense_mna_rhs(g.shape, v, R_END)
-    t_one = float("inf")
-    for k in range(2):
+    # Dense NumPy nodal solve (mna.py) of the same circuit, one call per vector (factor + solve): at 64x64 it is an
+    # 8,192-node system (512 MiB, O(n^3) LU; minutes with Debian's reference BLAS), so smaller corners of the same
+    # array come first and each line is printed when measured.
+    for n in DENSE_SIZES:
+        gn, vn = g[:n, :n], v[:, :n]
+        xn = pimtx.Crossbar(gn, r_wire_row_ohm=R_WIRE, r_wire_col_ohm=R_WIRE, r_driver_ohm=R_END, r_sense_ohm=R_END)
+        xn.solve(vn[0])
         t0 = time.perf_counter()
-        np.linalg.solve(a, rhs[:, k])
-        t_one = min(t_one, time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    xd = np.linalg.solve(a, rhs)
-    t_all = (time.perf_counter() - t0) / N_CALLS
-    cur = xd[N * N + (N - 1) * N + np.arange(N), :].T / R_END
-    err = np.max(np.abs(cur - x.solve(v))) / np.max(np.abs(cur))
-    print(f"NumPy dense solve, one call per vector: {t_one * 1e3:9.1f} ms per call = "
-          f"{t_one / t_py:,.0f}x pimtx")
-    print(f"NumPy dense solve, 1000 vectors in one call: {t_all * 1e6:9.1f} us per vector = "
-          f"{t_all / t_py:,.1f}x pimtx; max difference {err:.1e} of full scale")
-
+        for vk in vn[:200]:
+            xn.solve(vk)
+        t_p = (time.perf_counter() - t0) / 200
+        a = dense_mna_matrix(gn, R_WIRE, R_WIRE, R_END, R_END)
+        t0 = time.perf_counter()
+        xd = np.linalg.solve(a, dense_mna_rhs(gn.shape, vn[0], R_END))
+        t_d = time.perf_counter() - t0
+        cur = xd[n * n + (n - 1) * n + np.arange(n), 0] / R_END
+        ours = xn.solve(vn[0])
+        err = np.max(np.abs(cur - ours)) / np.max(np.abs(ours))
+        print(f"{n}x{n} ({2 * n * n} nodes): NumPy dense solve {t_d * 1e3:10.1f} ms per call, pimtx "
+              f"{t_p * 1e6:8.1f} us per call: ratio {t_d / t_p:,.0f}x; max difference {err:.1e} of full scale",
+              flush=True)
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,4 @@
-// pimtx.DeviceCard: a calibrated device card (calibration/card.h) and, for memristor cards, the device model it
+// pimtx.DeviceCard: a calibrated device card (devices/card.h) and, for memristor cards, the device model it
 // configures (devices::MemristorModel through xbar::DeviceProgramming, exactly as `[programming] type = "device"`
 // with `device_card = ...` in an xbar or lsh_attention config).
 //
@@ -11,11 +11,11 @@
 #include <filesystem>
 #include <memory>
 
-#include "calibration/card.h"
 #include "common.h"
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/rng.h"
+#include "devices/card.h"
 #include "devices/registry.h"
 #include "toml.h"
 #include "xbar/device_programming.h"
@@ -36,7 +36,7 @@ class DeviceCard {
   static std::shared_ptr<DeviceCard> load(const std::string& path, const py::dict& programming) {
     auto c = std::make_shared<DeviceCard>();
     c->path_ = std::filesystem::absolute(path).string();
-    c->card_ = calibration::load_device_card(path);
+    c->card_ = devices::load_device_card(path);
     if (devices::memristor_registry().contains(c->card_.model)) {
       core::Config cfg =
           core::Config::from_string(fmt::format("device_card = \"{}\"\n", c->path_) + dict_to_toml(programming, ""),
@@ -55,7 +55,7 @@ class DeviceCard {
     return c;
   }
 
-  [[nodiscard]] const calibration::DeviceCard& card() const { return card_; }
+  [[nodiscard]] const devices::DeviceCard& card() const { return card_; }
   [[nodiscard]] const std::string& path() const { return path_; }
   [[nodiscard]] const std::string& programming_text() const { return programming_text_; }
 
@@ -169,7 +169,7 @@ class DeviceCard {
 
  private:
   std::string path_;
-  calibration::DeviceCard card_;
+  devices::DeviceCard card_;
   std::unique_ptr<xbar::DeviceProgramming> prog_;
   std::string programming_text_;
 };
