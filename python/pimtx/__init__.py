@@ -10,7 +10,8 @@ API
                                             .program(g_now_s, g_target_s, seed), .random_pulses(n, n_pulses, seed)
     Crossbar(conductance_s, r_wire_row_ohm=..., r_wire_col_ohm=..., r_driver_ohm=..., r_sense_ohm=...,
              a3_s_per_v2=None)              the full nodal solver; .solve(voltages_v) for one vector or a batch
-                                            (factorisation reused), node_voltages=True for the node voltages
+                                            (factorisation reused), node_voltages=True for the node voltages;
+                                            .transfer_matrix() -> M, W of a linear array
     netlist_crossbar(g_s, ...)              SPICE netlist text of the same array
     spice(netlist, analysis, save)          libngspice in worker processes -> {vector: array}
     run(config, overrides=[], seed=None)    `pimtx run` -> path of the HDF5 result

@@ -85,6 +85,20 @@ class Crossbar {
     return out;
   }
 
+  py::dict transfer() {
+    xbar::TransferMatrix t;
+    {
+      py::gil_scoped_release nogil;
+      std::lock_guard<std::mutex> lock(mu_);
+      t = solver_->transfer_matrix();
+    }
+    py::dict out;
+    out["bit_a_per_v"] = std::move(t.bit_a_per_v);
+    out["word_a_per_v"] = std::move(t.word_a_per_v);
+    out["t_s"] = t.t_s;
+    return out;
+  }
+
   py::array ideal(const py::object& voltages_v, const py::object& bit_voltages_v) const {
     bool batched = false;
     const xbar::Drive drive = drive_of(voltages_v, bit_voltages_v, &batched);
@@ -183,6 +197,17 @@ Returns:
 
 Raises:
     pimtx.NumericError: Newton or PCG did not converge, or the factorisation failed.
+)doc")
+      .def("transfer_matrix", &Crossbar::transfer, R"doc(
+The exact transfer matrices of a linear array with its bit-line terminals at 0 V (xbar::NodalSolver::
+transfer_matrix): for word-line voltages v, the bit-line currents are M @ v and the driver currents W @ v; the
+power drawn from the sources is v @ W @ v. Computed from the solver's LDL^T factor by sparse forward substitutions.
+
+Returns:
+    dict: "bit_a_per_v" M (cols, rows) in A/V, "word_a_per_v" W (rows, rows) in A/V (symmetric), "t_s" seconds.
+
+Raises:
+    pimtx.NumericError: the cells are nonlinear (a3_s_per_v2 given).
 )doc")
       .def("ideal_currents", &Crossbar::ideal, py::arg("voltages_v"), py::kw_only(),
            py::arg("bit_voltages_v") = py::none(), R"doc(

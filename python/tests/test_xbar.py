@@ -101,6 +101,20 @@ class BatchAndNodes(unittest.TestCase):
         # 1e-10 of full scale leaves room for the different elimination orders.
         self.assertLess(np.max(np.abs(got - ref)) / np.max(np.abs(ref)), 1e-10)
 
+    def test_transfer_matrix(self):
+        t = self.x.transfer_matrix()
+        self.assertEqual(t["bit_a_per_v"].shape, (12, 16))
+        self.assertEqual(t["word_a_per_v"].shape, (16, 16))
+        # Tolerance 1e-9 of full scale: the same linear system through a different elimination (the C++ test's
+        # acceptance), rounding only.
+        ref = self.x.solve(self.v, word_currents=True)
+        scale = np.max(np.abs(ref["bit_currents_a"]))
+        self.assertLess(np.max(np.abs(self.v @ t["bit_a_per_v"].T - ref["bit_currents_a"])) / scale, 1e-9)
+        self.assertLess(np.max(np.abs(self.v @ t["word_a_per_v"].T - ref["word_currents_a"])) / scale, 1e-9)
+        nonlinear = pimtx.Crossbar(self.g, r_wire_row_ohm=1.0, a3_s_per_v2=0.5 * self.g)
+        with self.assertRaises(pimtx.NumericError):
+            nonlinear.transfer_matrix()
+
     def test_ideal_and_relaxation(self):
         ideal = self.x.ideal_currents(self.v)
         np.testing.assert_allclose(ideal, self.v @ self.g, rtol=1e-13)  # same sum, different order
