@@ -13,6 +13,7 @@ PKGS=(
   librandom123-dev
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-matplotlib python3-numpy
+  python3-dev pybind11-dev python3-pybind11
 )
 
 missing=()

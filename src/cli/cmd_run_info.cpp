@@ -31,16 +31,8 @@ void add_run_command(CLI::App& app, ActionTable& actions) {
   add_common_options(sub, o->common);
   actions[sub] = [o]() {
     core::Config cfg = load_config(o->config, o->common);
-    const uint64_t seed = master_seed(cfg);
-    auto root = cfg.root();
-    const auto& reg = experiment_registry();
-    const std::string name = root.require_string("experiment");
-    std::unique_ptr<Experiment> exp = reg.create_named(name, root, seed);
-    const std::filesystem::path out =
-        o->out.empty() ? std::filesystem::path("results") / (std::filesystem::path(o->config).stem().string() + ".h5")
-                       : std::filesystem::path(o->out);
-    std::string summary;
-    run_job(cfg, seed, out, [&](io::ResultFile& f) { summary = exp->run(f); });
+    const std::filesystem::path out = o->out.empty() ? default_output(o->config) : std::filesystem::path(o->out);
+    const std::string summary = run_experiment(cfg, out);
     std::cout << summary;
     if (!summary.empty() && summary.back() != '\n') {
       std::cout << '\n';

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/experiment.h"
 #include "core/errors.h"
 #include "core/progress.h"
 #include "io/output_path.h"
@@ -29,8 +30,15 @@ void set_command_line(int argc, char** argv) {
   g_command_line = s;
 }
 
+void set_command_line(const std::string& text) { g_command_line = text; }
+
 core::Config load_config(const std::string& path, const CommonOptions& opts) {
   core::Config cfg = path.empty() ? core::Config() : core::Config::from_file(path);
+  apply_common_options(cfg, opts);
+  return cfg;
+}
+
+void apply_common_options(core::Config& cfg, const CommonOptions& opts) {
   for (const auto& o : opts.overrides) {
     cfg.apply_override(o);
   }
@@ -40,7 +48,10 @@ core::Config load_config(const std::string& path, const CommonOptions& opts) {
   if (opts.quiet) {
     core::set_progress_enabled(false);
   }
-  return cfg;
+}
+
+std::filesystem::path default_output(const std::string& config_path) {
+  return std::filesystem::path("results") / (std::filesystem::path(config_path).stem().string() + ".h5");
 }
 
 uint64_t master_seed(core::Config& cfg) {
@@ -69,6 +80,16 @@ void run_job(core::Config& cfg, uint64_t seed, const std::filesystem::path& out,
   meta.end_time_utc = io::utc_now_iso8601();
   file.write_meta(meta);
   file.commit();
+}
+
+std::string run_experiment(core::Config& cfg, const std::filesystem::path& out) {
+  const uint64_t seed = master_seed(cfg);
+  auto root = cfg.root();
+  const std::string name = root.require_string("experiment");
+  std::unique_ptr<Experiment> exp = experiment_registry().create_named(name, root, seed);
+  std::string summary;
+  run_job(cfg, seed, out, [&](io::ResultFile& f) { summary = exp->run(f); });
+  return summary;
 }
 
 }  // namespace pimtx::cli

@@ -26,9 +26,16 @@ struct CommonOptions {
 // The command line as typed (for /meta/command).
 const std::string& command_line();
 void set_command_line(int argc, char** argv);
+// For callers that are not a command line (the Python module records the call it was given).
+void set_command_line(const std::string& text);
 
 // Load CONFIG (or an empty config when path is empty), apply --set overrides and --seed.
 core::Config load_config(const std::string& path, const CommonOptions& opts);
+// The same on a config already loaded (e.g. from a string).
+void apply_common_options(core::Config& cfg, const CommonOptions& opts);
+
+// Default result path of a command: results/<config file stem>.h5.
+std::filesystem::path default_output(const std::string& config_path);
 
 // The master seed: `seed` at the top level of the config (default 1), 0..2^63-1.
 uint64_t master_seed(core::Config& cfg);
@@ -38,5 +45,10 @@ std::vector<std::string> run_inputs(const core::Config& cfg);
 
 void run_job(core::Config& cfg, uint64_t seed, const std::filesystem::path& out,
              const std::function<void(io::ResultFile&)>& body);
+
+// What `pimtx run` does after loading the config: construct the experiment named by the top-level key
+// `experiment`, run it into `out` with run_job() and return its summary (what `pimtx run` prints before
+// "wrote OUT"). Shared with the Python module's run(), so both write the same file for the same config and seed.
+std::string run_experiment(core::Config& cfg, const std::filesystem::path& out);
 
 }  // namespace pimtx::cli

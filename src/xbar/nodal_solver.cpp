@@ -408,7 +408,7 @@ NodalSolver& NodalSolver::operator=(NodalSolver&&) noexcept = default;
 Eigen::Index NodalSolver::n_unknowns() const { return impl_->n; }
 double NodalSolver::t_analyze_s() const { return impl_->t_analyze; }
 
-SolveResult NodalSolver::solve(const Drive& drive) {
+SolveResult NodalSolver::solve(const Drive& drive, bool node_voltages) {
   Impl& m = *impl_;
   drive.check_shape(m.rows, m.cols);
   const auto t0 = Clock::now();
@@ -511,6 +511,22 @@ SolveResult NodalSolver::solve(const Drive& drive) {
       }
       if (el.a < 0) {
         credit(el.a, -cur);
+      }
+    }
+  }
+  if (node_voltages) {
+    // Cell c is the element joining word node c to bit node c; the cells are the last rows*cols elements.
+    const Eigen::Index rc = m.rows * m.cols;
+    const size_t first_cell = m.elements.size() - static_cast<size_t>(rc);
+    res.word_node_v.resize(rc, nv);
+    res.bit_node_v.resize(rc, nv);
+    for (Eigen::Index k = 0; k < nv; ++k) {
+      const Eigen::VectorXd xk = m.n > 0 ? Eigen::VectorXd(x.col(k)) : Eigen::VectorXd();
+      const Eigen::VectorXd vs = vsrc.col(k);
+      for (Eigen::Index c = 0; c < rc; ++c) {
+        const Element& el = m.elements[first_cell + static_cast<size_t>(c)];
+        res.word_node_v(c, k) = m.node_v(el.a, xk, vs);
+        res.bit_node_v(c, k) = m.node_v(el.b, xk, vs);
       }
     }
   }

@@ -3,7 +3,8 @@
 // Contract: the constructor takes the cells and parasitics (copied; not mutated later), merges nodes
 // joined by 0-Ω elements, assembles the sparse nodal matrix over the remaining 2·rows·cols unknowns at
 // most and does the symbolic analysis once (AMD ordering). solve(drive) returns the current flowing into
-// every bit-line terminal and out of every word-line driver, in amperes, for each input vector.
+// every bit-line terminal and out of every word-line driver, in amperes, for each input vector (and, with
+// node_voltages, the voltage of every word- and bit-line node).
 //  - Linear cells (a3 empty): one numeric factorisation, computed at the first solve and reused by every
 //    later call; a batch of vectors costs one factorisation plus one triangular solve pair per vector.
 //  - Nonlinear cells: Newton iterations per vector, started from the linear (a1-only) solution; each
@@ -44,10 +45,14 @@ struct SolverOptions {
 struct SolveResult {
   Eigen::MatrixXd bit_currents_a;   // (cols, n_vec) into each bit-line terminal (virtual ground)
   Eigen::MatrixXd word_currents_a;  // (rows, n_vec) delivered by each word-line driver
-  int max_newton_iterations = 0;    // 0 for linear cells
-  int64_t pcg_iterations = 0;       // total over the batch (pcg only)
-  double t_factor_s = 0.0;          // numeric factorisations in this call
-  double t_solve_s = 0.0;           // everything else in this call
+  // Node voltages, only when solve() is asked for them (else empty): node (i, j) of the word / bit line at row
+  // i*cols + j; a node merged into a source (0-ohm element) reports that source's voltage.
+  Eigen::MatrixXd word_node_v;    // (rows*cols, n_vec)
+  Eigen::MatrixXd bit_node_v;     // (rows*cols, n_vec)
+  int max_newton_iterations = 0;  // 0 for linear cells
+  int64_t pcg_iterations = 0;     // total over the batch (pcg only)
+  double t_factor_s = 0.0;        // numeric factorisations in this call
+  double t_solve_s = 0.0;         // everything else in this call
 };
 
 // Effective transfer matrices of a linear array with its bit-line terminals at 0 V: for word-line source
@@ -66,7 +71,7 @@ class NodalSolver {
   NodalSolver(NodalSolver&&) noexcept;
   NodalSolver& operator=(NodalSolver&&) noexcept;
 
-  SolveResult solve(const Drive& drive);
+  SolveResult solve(const Drive& drive, bool node_voltages = false);
   // The exact TransferMatrix of the linear cells (a1; NumericError if the cells are nonlinear). Direct
   // solvers: M = Gᵀ K⁻¹ B + D, W = diag(g) − Bᵀ K⁻¹ B from the existing LDLᵀ factor K = Pᵀ L D Lᵀ P through
   // sparse forward substitutions only (the right-hand sides B, G touch one node per source; L⁻¹ e_k is non-zero

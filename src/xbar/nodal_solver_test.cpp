@@ -222,6 +222,34 @@ TEST_CASE("nested-dissection and AMD orderings give the same currents, with and 
   }
 }
 
+TEST_CASE("node voltages: terminal currents follow from them, merged nodes report their source", "[xbar]") {
+  const CellArray cells = random_cells(4, 6, 21);
+  const Drive d = random_drive(4, 2, 22);
+  const Parasitics p{1.5, 2.0, 10.0, 5.0};
+  NodalSolver s(cells, p);
+  const SolveResult r = s.solve(d, true);
+  REQUIRE(r.word_node_v.rows() == 24);
+  REQUIRE(r.bit_node_v.cols() == 2);
+  for (Eigen::Index k = 0; k < 2; ++k) {
+    for (Eigen::Index i = 0; i < 4; ++i) {
+      // Tolerance: the driver current is computed from the same node voltage; only rounding differs.
+      CHECK((d.word_v(i, k) - r.word_node_v(i * 6, k)) / p.r_driver_ohm ==
+            Approx(r.word_currents_a(i, k)).epsilon(1e-12));
+    }
+    for (Eigen::Index j = 0; j < 6; ++j) {
+      CHECK(r.bit_node_v(3 * 6 + j, k) / p.r_sense_ohm == Approx(r.bit_currents_a(j, k)).epsilon(1e-12));
+    }
+  }
+  CHECK(s.solve(d).word_node_v.size() == 0);  // not requested: not computed
+  // 0-ohm driver and sense: the first word node is the source, the last bit node the 0-V terminal.
+  NodalSolver merged(cells, Parasitics{1.5, 2.0, 0.0, 0.0});
+  const SolveResult m = merged.solve(d, true);
+  for (Eigen::Index i = 0; i < 4; ++i) {
+    CHECK(m.word_node_v(i * 6, 0) == d.word_v(i, 0));
+  }
+  CHECK(m.bit_node_v(3 * 6 + 2, 1) == 0.0);
+}
+
 TEST_CASE("transfer matrix reproduces direct solves of the same tile (bit and driver currents)", "[xbar]") {
   const CellArray cells = random_cells(24, 31, 31);
   const Drive d = random_drive(24, 5, 32);
