@@ -10,12 +10,15 @@ std::unique_ptr<Experiment> make_spice_crossbar_experiment(core::Section& root,
 
 std::unique_ptr<Experiment> make_lsh_attention_experiment(core::Section& root, uint64_t seed);  // exp_lsh_attention.cpp
 
+std::unique_ptr<Experiment> make_cost_experiment(core::Section& root, uint64_t seed);  // cmd_cost.cpp
+
 ExperimentRegistry make_experiment_registry() {
   ExperimentRegistry r("experiment");
   // r.add("<name>", factory) lines go here, one per experiment.
   r.add("spice_crossbar", make_spice_crossbar_experiment);
   r.add("eval", make_eval_experiment);
   r.add("lsh_attention", make_lsh_attention_experiment);
+  r.add("cost", make_cost_experiment);
   return r;
 }
 
