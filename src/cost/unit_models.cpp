@@ -349,7 +349,9 @@ void fill(std::vector<UnitWork>& out, const ModelShape& m, const ArchSpec& a, co
           c.events["adc.conversions"] = vecs * nb * nr;  // one comparator decision per hash bit
           c.sums["xbar.read_power_w"] = static_cast<double>(vecs * d * nb * nr) * p_cell;
         }
-        t += static_cast<double>(nr) * (lk.t("xbar_dac") + lk.t("xbar_read") + lk.t("xbar_adc", 1));
+        // Every round's planes sit in their own columns (the memristive plane source's layout), so one array
+        // read hashes a vector for all rounds.
+        t += lk.t("xbar_dac") + lk.t("xbar_read") + lk.t("hash_comparator");
         area += static_cast<double>(nb * nr * d) * lk.a("xbar_read") * static_cast<double>(m.n_layers);
         u.notes.push_back(fmt::format("lsh: fraction of keys scored {} ([schedule] lsh_candidate_fraction_rel, {})",
                                       frac, cat.schedule_source("lsh_candidate_fraction_rel")));
@@ -357,7 +359,9 @@ void fill(std::vector<UnitWork>& out, const ModelShape& m, const ArchSpec& a, co
       const auto pairs = static_cast<int64_t>(std::llround(static_cast<double>(H * L) * frac));
       c.macs += 2 * pairs * d;
       c.kv_entries_read = pairs;
-      c.bytes_read = 4 * (2 * (pairs / std::max<int64_t>(1, H / Hkv)) * d + H * d);
+      // K and V rows read (float32 as the engine counts); a compressed cache (cpq) counts its own reads instead.
+      const int64_t kv_rows = a.kv_cache.type == "cpq" ? 0 : pairs / std::max<int64_t>(1, H / Hkv);
+      c.bytes_read = 4 * (2 * kv_rows * d + H * d);
       c.bytes_written = 4 * H * d;
       t += digital_latency(lk, cat, c, "kv_memory", static_cast<double>(pairs));
     } else if (s.type == "gain_cell") {
