@@ -1,6 +1,9 @@
 #include "cost/catalog.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "core/errors.h"
 
@@ -74,9 +77,25 @@ Catalog::Catalog(const std::filesystem::path& path, const std::vector<std::strin
   load("gain_cell", cards_.gain_cell, cards_.gain_cell_path);
   load("cam", cards_.cam, cards_.cam_path);
   auto sched = root.section("schedule");
+  // The keys the unit models read (unit_models.cpp); anything else is a typo.
+  static const std::vector<std::string> k_schedule_keys = {"cam_reprogram_per_query",
+                                                           "cam_rows_per_program_cycle",
+                                                           "cam_tile_rows",
+                                                           "g_cell_s",
+                                                           "input_v2_rel",
+                                                           "lsh_candidate_fraction_rel",
+                                                           "n_cam_cores",
+                                                           "n_mac_units",
+                                                           "n_sv_mac_units",
+                                                           "t_max_s",
+                                                           "t_readout_s",
+                                                           "v_read_v"};
   for (const auto& k : sched.keys()) {
     if (k.size() > 7 && k.compare(k.size() - 7, 7, "_source") == 0) {
       continue;
+    }
+    if (std::find(k_schedule_keys.begin(), k_schedule_keys.end(), k) == k_schedule_keys.end()) {
+      sched.fail(k, fmt::format("is not a schedule parameter; valid: {}", fmt::join(k_schedule_keys, ", ")));
     }
     const double v = param(sched, k, core::Range::any());
     schedule_[k] = {v, sched.get_string(k + "_source", "")};

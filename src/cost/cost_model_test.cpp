@@ -131,4 +131,6 @@ TEST_CASE("catalog errors name the file, key and value", "[cost]") {
   CHECK_THROWS_WITH(cost::Catalog(k_default, {"components.xbar_adc.prices=['linear']"}), Contains("prices"));
   CHECK_THROWS_WITH(cost::Catalog(k_default, {"components.xbar_adc.fom_j_per_step=-1"}), Contains("fom_j_per_step"));
   CHECK_THROWS_AS(cost::Catalog("data/costs/no_such.toml"), ConfigError);
+  CHECK_THROWS_WITH(cost::Catalog(k_default, {"schedule.n_mac_unit=3", "schedule.n_mac_unit_source='x'"}),
+                    Contains("n_mac_unit"));
 }
