@@ -1,5 +1,5 @@
 // End-to-end tests of `pimtx calibrate` on the SPICE path: the built binary (env PIMTX_BIN) on tiny configs,
-// the card read back with calibration::load_device_card and checked against the known truth; bad input.
+// the card read back with devices::load_device_card and checked against the known truth; bad input.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,9 +13,9 @@
 #include <iostream>
 #include <string>
 
-#include "calibration/card.h"
 #include "core/config.h"
 #include "core/rng.h"
+#include "devices/card.h"
 #include "devices/metal_oxide.h"
 #include "io/h5.h"
 #include "pimtx_cli.h"
@@ -74,7 +74,7 @@ temperature_k = 333.15
   INFO(r.output);
   REQUIRE(r.code == 0);
   std::cout << "pimtx calibrate metal_oxide (4 G0 x 1000 devices, one 4x4 array x 2 patterns): " << r.wall_s << " s\n";
-  const auto card = calibration::load_device_card(card_path);
+  const auto card = devices::load_device_card(card_path);
   CHECK(card.model == "metal_oxide");
   CHECK(card.source == "spice");
   CHECK(card.failed_points.empty());
@@ -185,7 +185,7 @@ r_d2d_sigma_rel = 0
   INFO(r.output);
   REQUIRE(r.code == 0);
   std::cout << "pimtx calibrate vteam (4 devices): " << r.wall_s << " s\n";
-  const auto card = calibration::load_device_card(card_path);
+  const auto card = devices::load_device_card(card_path);
   CHECK(card.model == "vteam");
   CHECK(card.failed_points.empty());
   // 1 %: the extraction is exact up to edge effects (< 1e-4) and ngspice's step control (~1e-5 on x).

@@ -2,25 +2,15 @@
 
 #include <fmt/format.h>
 
-#include <Eigen/Dense>
 #include <algorithm>
 #include <array>
 #include <cmath>
 
 #include "core/errors.h"
 #include "core/rng.h"
+#include "xbar/nodal_solver.h"
 
 namespace pimtx::calibration {
-
-namespace {
-
-// A node of the nodal solve: an unknown (id ≥ 0) or a node held at a fixed voltage (id = -1).
-struct NodeRef {
-  int id = -1;
-  double v_fixed = 0;
-};
-
-}  // namespace
 
 ArrayReads run_metal_oxide_array_reads(spice::WorkerPool& pool, const ArrayCheckOptions& o, uint64_t seed) {
   ArrayReads out;
@@ -79,147 +69,56 @@ ArrayReads run_metal_oxide_array_reads(spice::WorkerPool& pool, const ArrayCheck
   return out;
 }
 
-std::vector<double> solve_crossbar_read(const circuits::CrossbarSpec& x, const CellIv& iv) {
+std::vector<double> predict_metal_oxide_columns(const devices::MetalOxide& m, const circuits::CrossbarSpec& x) {
   x.validate();
   if (x.mode != circuits::CrossbarMode::read || x.sense != circuits::SenseMode::virtual_ground) {
-    throw ConfigError("solve_crossbar_read: only read mode with virtual-ground sensing is supported");
+    throw ConfigError("array check: only read mode with virtual-ground sensing is supported");
   }
-  const size_t m = x.n_rows, n = x.n_cols;
-  auto v_row = [&](size_t i) { return x.v_rows_v.empty() ? 0.1 : x.v_rows_v.at(i); };
-  auto v_col = [&](size_t j) { return x.v_cols_v.empty() ? 0.0 : x.v_cols_v.at(j); };
-  // Node numbering that follows crossbar.h's merging rules (a zero resistance merges its two nodes).
-  int n_unknown = 0;
-  std::vector<NodeRef> wl(m * n), bl(m * n);
-  for (size_t i = 0; i < m; ++i) {
-    for (size_t j = 0; j < n; ++j) {
-      if (x.r_wire_row_ohm == 0.0 && j > 0) {
-        wl[i * n + j] = wl[i * n];
-      } else if (j == 0 && x.r_driver_ohm == 0.0) {
-        wl[i * n + j] = {-1, v_row(i)};
-      } else {
-        wl[i * n + j] = {n_unknown++, 0};
-      }
-    }
+  const auto rows = static_cast<Eigen::Index>(x.n_rows), cols = static_cast<Eigen::Index>(x.n_cols);
+  xbar::Drive drive;
+  drive.word_v.resize(rows, 1);
+  drive.bit_v.setZero(cols, 1);
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    drive.word_v(i, 0) = x.v_rows_v.empty() ? 0.1 : x.v_rows_v.at(static_cast<size_t>(i));
   }
-  for (size_t j = 0; j < n; ++j) {
-    for (size_t ii = m; ii-- > 0;) {  // last row first: it is the sensed end
-      if (x.r_wire_col_ohm == 0.0 && ii < m - 1) {
-        bl[ii * n + j] = bl[(m - 1) * n + j];
-      } else if (ii == m - 1 && x.r_sense_ohm == 0.0) {
-        bl[ii * n + j] = {-1, v_col(j)};
-      } else {
-        bl[ii * n + j] = {n_unknown++, 0};
-      }
-    }
+  for (Eigen::Index j = 0; j < cols; ++j) {
+    drive.bit_v(j, 0) = x.v_cols_v.empty() ? 0.0 : x.v_cols_v.at(static_cast<size_t>(j));
   }
-  const auto nu = static_cast<Eigen::Index>(n_unknown);
-  // Linear part: conductances between nodes (or a node and a fixed source).
-  Eigen::MatrixXd g_lin = Eigen::MatrixXd::Zero(nu, nu);
-  Eigen::VectorXd b_lin = Eigen::VectorXd::Zero(nu);  // current injected by the fixed nodes
-  auto stamp = [&](const NodeRef& a, const NodeRef& b, double r_ohm) {
-    const double g = 1.0 / r_ohm;
-    if (a.id >= 0) {
-      g_lin(a.id, a.id) += g;
-      if (b.id >= 0) {
-        g_lin(a.id, b.id) -= g;
-      } else {
-        b_lin(a.id) += g * b.v_fixed;
-      }
-    }
-    if (b.id >= 0) {
-      g_lin(b.id, b.id) += g;
-      if (a.id >= 0) {
-        g_lin(b.id, a.id) -= g;
-      } else {
-        b_lin(b.id) += g * a.v_fixed;
-      }
-    }
-  };
-  for (size_t i = 0; i < m; ++i) {
-    if (x.r_driver_ohm > 0) {
-      stamp({-1, v_row(i)}, wl[i * n], x.r_driver_ohm);
-    }
-    for (size_t j = 0; x.r_wire_row_ohm > 0 && j + 1 < n; ++j) {
-      stamp(wl[i * n + j], wl[i * n + j + 1], x.r_wire_row_ohm);
+  // With cells of positive slope every node voltage lies between the lowest and the highest terminal voltage,
+  // so the span of the terminals bounds every cell voltage; current_a() enforces the read validity per call, the
+  // solver evaluates the cubic directly, so the bound is checked here.
+  const double v_hi = std::max(drive.word_v.maxCoeff(), drive.bit_v.maxCoeff());
+  const double v_lo = std::min(drive.word_v.minCoeff(), drive.bit_v.minCoeff());
+  if (v_hi - v_lo > m.params().v_read_max_v * (1 + 1e-12)) {
+    throw NumericError(
+        fmt::format("array check: terminal voltages span {} V, outside the metal_oxide read validity "
+                    "|V| <= {} V",
+                    v_hi - v_lo, m.params().v_read_max_v));
+  }
+  // Cells: the model's own read law (A1, A3 at G0 with the cell's d2d draw ξ), the terms of current_a().
+  xbar::CellArray cells;
+  cells.a1_s.resize(rows, cols);
+  cells.a3_s_per_v2.resize(rows, cols);
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    for (Eigen::Index j = 0; j < cols; ++j) {
+      const auto k = static_cast<size_t>(i * cols + j);
+      devices::MemristorInstance dev;
+      m.set_conductance(dev, x.g_s.empty() ? x.g_default_s : x.g_s[k]);
+      dev.d2d[0] = x.xi.empty() ? 0.0 : x.xi[k];
+      const auto law = m.read_law(dev, m.params().v_read_max_v);
+      cells.a1_s(i, j) = law[0];
+      cells.a3_s_per_v2(i, j) = law[1];
     }
   }
-  for (size_t j = 0; j < n; ++j) {
-    if (x.r_sense_ohm > 0) {
-      stamp(bl[(m - 1) * n + j], {-1, v_col(j)}, x.r_sense_ohm);
-    }
-    for (size_t i = 0; x.r_wire_col_ohm > 0 && i + 1 < m; ++i) {
-      stamp(bl[i * n + j], bl[(i + 1) * n + j], x.r_wire_col_ohm);
-    }
+  const xbar::Parasitics par{x.r_wire_row_ohm, x.r_wire_col_ohm, x.r_driver_ohm, x.r_sense_ohm};
+  // crossbar.h and array.h describe the same geometry (driver at column 0, sense at the last row, 0 Ω merges).
+  xbar::NodalSolver solver(cells, par);
+  const auto r = solver.solve(drive);
+  std::vector<double> out(x.n_cols);
+  for (Eigen::Index j = 0; j < cols; ++j) {
+    out[static_cast<size_t>(j)] = r.bit_currents_a(j, 0);
   }
-  auto volt = [](const Eigen::VectorXd& v, const NodeRef& r) { return r.id >= 0 ? v(r.id) : r.v_fixed; };
-  // Newton on f(v) = G v − b + Σ cell currents leaving each node. From v = 0 the first step is the linear solve
-  // with the cells' small-signal conductance at 0 V; the cell laws are near-linear, so a few steps converge.
-  Eigen::VectorXd v = Eigen::VectorXd::Zero(nu);
-  constexpr int k_max_iter = 50;
-  for (int it = 0;; ++it) {
-    Eigen::MatrixXd jac = g_lin;
-    Eigen::VectorXd f = g_lin * v - b_lin;
-    for (size_t k = 0; k < m * n; ++k) {
-      const NodeRef& w = wl[k];
-      const NodeRef& b = bl[k];
-      const auto [i_a, di] = iv(k, volt(v, w) - volt(v, b));
-      if (w.id >= 0) {
-        f(w.id) += i_a;
-        jac(w.id, w.id) += di;
-        if (b.id >= 0) {
-          jac(w.id, b.id) -= di;
-        }
-      }
-      if (b.id >= 0) {
-        f(b.id) -= i_a;
-        jac(b.id, b.id) += di;
-        if (w.id >= 0) {
-          jac(b.id, w.id) -= di;
-        }
-      }
-    }
-    if (nu == 0) {
-      break;
-    }
-    const Eigen::VectorXd dv = jac.partialPivLu().solve(-f);
-    v += dv;
-    // 1e-14 V: double precision on node voltages of ~0.1 V (the equations are well conditioned: wires of
-    // ohms against cells of kilo-ohms).
-    if (dv.lpNorm<Eigen::Infinity>() <= 1e-14 + 1e-12 * v.lpNorm<Eigen::Infinity>()) {
-      break;
-    }
-    if (it + 1 >= k_max_iter || !dv.allFinite()) {
-      throw NumericError(
-          fmt::format("crossbar read solve ({}x{}): Newton did not converge in {} steps (last step {} V)", m, n,
-                      k_max_iter, dv.lpNorm<Eigen::Infinity>()));
-    }
-  }
-  // Sense current of column j = everything its cells put into the bit line (its only other exit is the sense).
-  std::vector<double> cols(n, 0.0);
-  for (size_t i = 0; i < m; ++i) {
-    for (size_t j = 0; j < n; ++j) {
-      const size_t k = i * n + j;
-      cols[j] += iv(k, volt(v, wl[k]) - volt(v, bl[k])).first;
-    }
-  }
-  return cols;
-}
-
-std::vector<double> predict_metal_oxide_columns(const devices::MetalOxide& m, const circuits::CrossbarSpec& x) {
-  std::vector<devices::MemristorInstance> devs(x.n_rows * x.n_cols);
-  std::vector<std::array<double, 2>> k13(devs.size());  // (cells) effective A1, A3 incl. the d2d term
-  const double scale = m.params().iv_d2d_scale_rel;
-  for (size_t k = 0; k < devs.size(); ++k) {
-    m.set_conductance(devs[k], x.g_s.empty() ? x.g_default_s : x.g_s[k]);
-    devs[k].d2d[0] = x.xi.empty() ? 0.0 : x.xi[k];
-    const auto c = m.iv_coefficients(devs[k].state);
-    k13[k] = {c[0] + scale * devs[k].d2d[0] * c[2], c[1] + scale * devs[k].d2d[0] * c[3]};
-  }
-  // The current is the model's own current_a() (which also enforces its read validity); the slope is its
-  // derivative, for Newton only.
-  return solve_crossbar_read(x, [&](size_t k, double v) {
-    return std::pair{m.current_a(devs[k], v), k13[k][0] + 3 * k13[k][1] * v * v};
-  });
+  return out;
 }
 
 ArrayCheckResult compare_array_reads(const devices::MetalOxide& m, const ArrayReads& reads,

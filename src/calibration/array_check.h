@@ -2,22 +2,20 @@
 // (circuits/crossbar.h, cell = mo_device_g0 with a per-cell G0 and d2d draw ξ, wire/driver/sense resistances of
 // the config) compared with the column currents the card predicts for the same arrays.
 //
-// The prediction is a dense nodal Newton solve of the same geometry (crossbar.h is the single source of truth:
-// driver at the column-0 end of each word line, sense at the last-row end of each bit line, a zero resistance
-// merges its nodes). With zero parasitics every cell sees its row voltage and the solve reduces to
-// Σ_i I_cell(V_i). Dense is fine for the sizes this is meant for (≤ 16 × 16: at most 512 unknowns); it is
-// not an array simulator (that is src/xbar, which calibration may not use).
+// The prediction is xbar's nodal solver (xbar/nodal_solver.h) on the same geometry: crossbar.h and xbar/array.h
+// describe one geometry (driver at the column-0 end of each word line, sense at the last-row end of each bit
+// line, a zero resistance merges its nodes), with each cell's cubic read law from MemristorModel::read_law().
+// With zero parasitics every cell sees its row voltage and the solve reduces to Σ_i I_cell(V_i).
 //
 // Contract: run_metal_oxide_array_reads() builds one netlist per (array, input pattern), runs them through the
 // pool (a failed point is reported in SpiceRun::failed and its case has no SPICE currents, it never aborts);
 // arrays and inputs come from core::Rng(seed, "calibrate.spice.array", size index) and
-// Rng(seed, "calibrate.spice.array_inputs", size index · n_patterns + pattern). solve_crossbar_read() returns
-// the sense currents (A, positive out of the bit line, as "vs{j}#branch"); NumericError if Newton does not
-// converge. Only virtual-ground sensing in read mode. Units SI.
+// Rng(seed, "calibrate.spice.array_inputs", size index · n_patterns + pattern). predict_metal_oxide_columns()
+// returns the sense currents (A, positive out of the bit line, as "vs{j}#branch"); NumericError if Newton does
+// not converge or the drive leaves the model's read validity. Only virtual-ground sensing in read mode. Units SI.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -50,11 +48,8 @@ struct ArrayReads {
 
 ArrayReads run_metal_oxide_array_reads(spice::WorkerPool& pool, const ArrayCheckOptions& o, uint64_t seed);
 
-// Cell I–V for the solver: (I in A, dI/dV in S) of cell `cell` (row-major index) at voltage v_v (w → b).
-using CellIv = std::function<std::pair<double, double>(size_t cell, double v_v)>;
-// Column sense currents (n_cols) of a read-mode, virtual-ground crossbar, by Newton on the nodal equations.
-std::vector<double> solve_crossbar_read(const circuits::CrossbarSpec& spec, const CellIv& iv);
-// The same with the cells of a metal-oxide model: G0 = spec.g_s (clamped by the model), ξ = spec.xi.
+// Column sense currents (n_cols) of a read-mode, virtual-ground crossbar of metal-oxide cells: G0 = spec.g_s
+// (clamped by the model), ξ = spec.xi.
 std::vector<double> predict_metal_oxide_columns(const devices::MetalOxide& m, const circuits::CrossbarSpec& spec);
 
 struct ArrayCheckResult {

@@ -20,7 +20,7 @@ namespace pimtx::calibration {
 
 namespace {
 
-void put_metal_oxide_params(DeviceCard& c, const devices::MetalOxideParams& p) {
+void put_metal_oxide_params(devices::DeviceCard& c, const devices::MetalOxideParams& p) {
   c.params["temperature_k"] = p.temperature_k;
   c.params["g_min_s"] = p.g_min_s;
   c.params["g_max_s"] = p.g_max_s;
@@ -39,7 +39,7 @@ void put_metal_oxide_params(DeviceCard& c, const devices::MetalOxideParams& p) {
   c.validity["v_reset_v"] = {-1.5, -0.8};
 }
 
-void put_provenance(DeviceCard& c, const SpiceRun& r) {
+void put_provenance(devices::DeviceCard& c, const SpiceRun& r) {
   c.netlist_names.insert(c.netlist_names.end(), r.netlist_names.begin(), r.netlist_names.end());
   c.netlist_sha256.insert(c.netlist_sha256.end(), r.netlist_sha256.begin(), r.netlist_sha256.end());
   c.failed_points.insert(c.failed_points.end(), r.failed.begin(), r.failed.end());
@@ -73,8 +73,8 @@ class MetalOxideCalibration final : public Calibration {
       read_array_check(cal.section("array_check"));
     }
   }
-  DeviceCard run() override {
-    DeviceCard c;
+  devices::DeviceCard run() override {
+    devices::DeviceCard c;
     c.model = "metal_oxide";
     c.source = source_;
     devices::MetalOxideParams p = base_;
@@ -165,7 +165,7 @@ class MetalOxideCalibration final : public Calibration {
     array_.r_sense_ohm = a.get_double("r_sense_ohm", array_.r_sense_ohm, Range::closed(0, 1e4));
     array_.temp_k = base_.temperature_k;
   }
-  void put_array_check(DeviceCard& c, const ArrayCheckResult& r) const {
+  void put_array_check(devices::DeviceCard& c, const ArrayCheckResult& r) const {
     auto& a = c.array_check;
     for (size_t s = 0; s < r.sizes.size(); ++s) {
       a["n_rows"].push_back(static_cast<double>(r.sizes[s]));
@@ -222,8 +222,8 @@ class GainCellCalibration final : public Calibration {
       }
     }
   }
-  DeviceCard run() override {
-    DeviceCard c;
+  devices::DeviceCard run() override {
+    devices::DeviceCard c;
     c.model = "gain_cell";
     c.source = source_;
     devices::GainCellParams p = base_;
@@ -315,7 +315,7 @@ class GainCellCalibration final : public Calibration {
   size_t workers_ = 2;
 };
 
-void put_vteam_params(DeviceCard& c, const devices::VteamParams& p) {
+void put_vteam_params(devices::DeviceCard& c, const devices::VteamParams& p) {
   c.params["r_on_ohm"] = p.r_on_ohm;
   c.params["r_off_ohm"] = p.r_off_ohm;
   c.params["v_on_v"] = p.v_on_v;
@@ -356,8 +356,8 @@ class VteamCalibration final : public Calibration {
       workers_ = read_workers(cal);
     }
   }
-  DeviceCard run() override {
-    DeviceCard c;
+  devices::DeviceCard run() override {
+    devices::DeviceCard c;
     c.model = "vteam";
     c.source = source_;
     devices::VteamParams p = base_;
@@ -429,8 +429,8 @@ std::unique_ptr<Calibration> build_calibration(core::Section& cal, uint64_t seed
    public:
     Stamped(std::unique_ptr<Calibration> c, uint64_t s, std::string t)
         : c_(std::move(c)), seed_(s), text_(std::move(t)) {}
-    DeviceCard run() override {
-      DeviceCard card = c_->run();
+    devices::DeviceCard run() override {
+      devices::DeviceCard card = c_->run();
       card.seed = static_cast<int64_t>(seed_);
       card.config_text = text_;
       return card;

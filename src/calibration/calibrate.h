@@ -18,15 +18,15 @@
 #include <memory>
 #include <string>
 
-#include "calibration/card.h"
 #include "core/config.h"
+#include "devices/card.h"
 
 namespace pimtx::calibration {
 
 class Calibration {
  public:
   virtual ~Calibration() = default;
-  virtual DeviceCard run() = 0;
+  virtual devices::DeviceCard run() = 0;
 };
 
 std::unique_ptr<Calibration> build_calibration(core::Section& cal, uint64_t seed, const std::string& config_text);

@@ -3,12 +3,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "calibration/card.h"
 #include "calibration/fitters.h"
 #include "calibration/measured_data.h"
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/rng.h"
+#include "devices/card.h"
 #include "devices/gain_cell.h"
 #include "devices/metal_oxide.h"
 
@@ -146,7 +146,7 @@ TEST_CASE("read polynomial fit and device card round trip", "[calibration][card]
   const auto rf = fit_read_polynomial(vs, vr, i, 3, 0.45);
   CHECK(rf.fit.max_rel_residual < 1e-9);  // exact cubic data
 
-  DeviceCard c;
+  devices::DeviceCard c;
   c.model = "gain_cell";
   c.source = "test";
   c.params["c_store_f"] = 2e-15;
@@ -165,10 +165,10 @@ TEST_CASE("read polynomial fit and device card round trip", "[calibration][card]
   const fs::path path = fs::temp_directory_path() / ("pimtx_card_" + std::to_string(::getpid()) + ".h5");
   {
     auto out = io::ResultFile::create(path);
-    write_device_card(out, c);
+    devices::write_device_card(out, c);
     out.commit();
   }
-  const auto back = load_device_card(path);
+  const auto back = devices::load_device_card(path);
   CHECK(back.model == "gain_cell");
   CHECK(back.params.at("retention.tau_ret_s") == 3e-4);
   CHECK(back.arrays.at("read.coef_si") == rf.poly.coef_si);
@@ -191,7 +191,7 @@ TEST_CASE("read polynomial fit and device card round trip", "[calibration][card]
 TEST_CASE("committed default cards load and build their models", "[calibration][card]") {
   // Paths are stable: the array (src/xbar) and LSH (src/arch) layers load the TiOx card by this path.
   {
-    const auto card = pimtx::calibration::load_device_card("data/devices/tiox_passive.h5");
+    const auto card = pimtx::devices::load_device_card("data/devices/tiox_passive.h5");
     CHECK(card.model == "metal_oxide");
     CHECK(card.source == "spice");
     CHECK(card.failed_points.empty());
@@ -211,7 +211,7 @@ TEST_CASE("committed default cards load and build their models", "[calibration][
     }
   }
   {
-    const auto card = pimtx::calibration::load_device_card("data/devices/si_3t_gaincell.h5");
+    const auto card = pimtx::devices::load_device_card("data/devices/si_3t_gaincell.h5");
     CHECK(card.model == "gain_cell");
     auto cfg = pimtx::core::Config::from_string(card.to_toml());
     auto sec = cfg.root();

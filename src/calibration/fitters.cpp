@@ -10,7 +10,7 @@
 
 namespace pimtx::calibration {
 
-FitQuality quality_of(const FitResult& f) {
+devices::FitQuality quality_of(const FitResult& f) {
   return {f.r2, f.rms_residual, f.max_abs_residual, f.max_rel_residual, static_cast<int64_t>(f.n_points)};
 }
 

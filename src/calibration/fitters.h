@@ -1,4 +1,4 @@
-// Fits of device-model parameters to (SPICE or measured) data. Each returns parameters plus FitQuality.
+// Fits of device-model parameters to (SPICE or measured) data. Each returns parameters plus devices::FitQuality.
 //
 // Contract: inputs are plain vectors in SI units; nothing is mutated; CalibrationError when the data cannot
 // determine the parameters (too few points, degenerate design), naming the fit.
@@ -18,9 +18,9 @@
 #include <optional>
 #include <vector>
 
-#include "calibration/card.h"
 #include "calibration/fit.h"
 #include "calibration/measured_data.h"
+#include "devices/card.h"
 #include "devices/gain_cell.h"
 #include "devices/metal_oxide.h"
 
@@ -46,7 +46,7 @@ struct RetentionFit {
   double tau_median_s = 0;
   double ln_tau_sigma = 0;
   std::vector<double> tau_cell_s;
-  FitQuality quality;  // worst cell R², pooled residuals (in ln V)
+  devices::FitQuality quality;  // worst cell R², pooled residuals (in ln V)
 };
 RetentionFit fit_retention(const RetentionData& d, double v_hold_v);
 
@@ -57,7 +57,7 @@ struct ReadFit {
 ReadFit fit_read_polynomial(const std::vector<double>& v_store_v, const std::vector<double>& v_read_v,
                             const std::vector<double>& i_read_a, int degree, double v_store_offset_v);
 
-FitQuality quality_of(const FitResult& f);
+devices::FitQuality quality_of(const FitResult& f);
 
 }  // namespace pimtx::calibration
 

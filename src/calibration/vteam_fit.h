@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "calibration/card.h"
 #include "calibration/fit.h"
+#include "devices/card.h"
 #include "devices/vteam.h"
 #include "devices/waveform.h"
 
@@ -67,7 +67,7 @@ VteamDeviceFit fit_vteam_device(const ProtocolWave& wave, const std::vector<doub
 struct VteamPopulationFit {
   devices::VteamParams params;  // medians/means + d2d spreads (other fields from base)
   std::map<std::string, double> std_err;
-  FitQuality quality;  // worst per-device R², n_points = devices used
+  devices::FitQuality quality;  // worst per-device R², n_points = devices used
   size_t n_devices = 0;
 };
 VteamPopulationFit fit_vteam_population(const std::vector<VteamDeviceFit>& devices, const devices::VteamParams& base);

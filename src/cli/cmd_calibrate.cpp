@@ -1,12 +1,12 @@
 // `pimtx calibrate CONFIG.toml -o data/devices/NAME.h5`: fit a device model and write a device card
-// (src/calibration/README.md, calibration/card.h).
+// (src/calibration/README.md, devices/card.h).
 #include <iostream>
 #include <memory>
 
 #include "calibration/calibrate.h"
-#include "calibration/card.h"
 #include "cli/commands.h"
 #include "core/progress.h"
+#include "devices/card.h"
 
 namespace pimtx::cli {
 
@@ -32,7 +32,7 @@ void add_calibrate_command(CLI::App& app, ActionTable& actions) {
     run_job(cfg, seed, o->out, [&](io::ResultFile& f) {
       auto card = job->run();
       card.config_text = cfg.resolved_text();
-      calibration::write_device_card(f, card);
+      devices::write_device_card(f, card);
       for (const auto& [name, q] : card.fits) {
         std::cout << "fit " << name << ": R^2 = " << q.r2 << ", rms residual = " << q.rms_residual
                   << ", max rel residual = " << q.max_rel_residual << ", n = " << q.n_points << "\n";

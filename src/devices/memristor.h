@@ -11,6 +11,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -48,6 +49,21 @@ class MemristorModel {
 
   [[nodiscard]] virtual double g_min_s() const = 0;
   [[nodiscard]] virtual double g_max_s() const = 0;
+
+  // Read law of the instance as the cubic I(V) = A1·V + A3·V³ used by the crossbar solvers: {A1 (S),
+  // A3 (S/V²)}, d2d included. Default: the exact two-point fit of current_a() at v_fit_v/2 and v_fit_v, with
+  // A3 set to 0 when below 1e-12 of A1·V² (a linear model such as vteam stays linear). Models whose read law
+  // is this cubic (metal_oxide) return their own coefficients.
+  [[nodiscard]] virtual std::array<double, 2> read_law(const MemristorInstance& dev, double v_fit_v) const {
+    const double v1 = 0.5 * v_fit_v, v2 = v_fit_v;
+    const double y1 = current_a(dev, v1) / v1, y2 = current_a(dev, v2) / v2;  // A1 + A3·V²
+    double a3 = (y2 - y1) / (v2 * v2 - v1 * v1);
+    const double a1 = y1 - a3 * v1 * v1;
+    if (std::abs(a3) * v2 * v2 <= 1e-12 * std::abs(a1)) {
+      a3 = 0.0;
+    }
+    return {a1, a3};
+  }
 
  protected:
   // A device with its fixed d2d draws (N(0,1), from d2d if given, else 0); state is left for the model to set.

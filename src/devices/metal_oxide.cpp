@@ -159,6 +159,12 @@ double MetalOxide::current_a(const MemristorInstance& dev, double v) const {
   return c[0] * v + c[1] * v3 + p_.iv_d2d_scale_rel * dev.d2d[0] * (c[2] * v + c[3] * v3);
 }
 
+std::array<double, 2> MetalOxide::read_law(const MemristorInstance& dev, double /*v_fit_v*/) const {
+  const std::array<double, 4> c = iv_coefficients(dev.state);
+  const double s = p_.iv_d2d_scale_rel * dev.d2d[0];
+  return {c[0] + s * c[2], c[1] + s * c[3]};
+}
+
 void MetalOxide::set_conductance(MemristorInstance& dev, double g_s) const {
   dev.state = std::clamp(g_s, p_.g_min_s, p_.g_max_s);
 }

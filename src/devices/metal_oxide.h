@@ -74,6 +74,8 @@ class MetalOxide final : public MemristorModel {
   void program_pulse(MemristorInstance& dev, double v_pulse_v, double t_pulse_s, core::Rng* c2c) const override;
   [[nodiscard]] double g_min_s() const override { return p_.g_min_s; }
   [[nodiscard]] double g_max_s() const override { return p_.g_max_s; }
+  // The terms of current_a(): {A1 + s·σ_A1, A3 + s·σ_A3}, s = iv_d2d_scale_rel·ξ (v_fit_v unused: exact).
+  [[nodiscard]] std::array<double, 2> read_law(const MemristorInstance& dev, double v_fit_v) const override;
 
   // Mean A1 (S) and A3 (S/V²) and their d2d standard deviations at nominal conductance g0_s.
   [[nodiscard]] std::array<double, 4> iv_coefficients(double g0_s) const;

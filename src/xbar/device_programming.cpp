@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "calibration/card.h"
 #include "core/errors.h"
-#include "devices/metal_oxide.h"
+#include "devices/card.h"
 #include "devices/registry.h"
 
 namespace pimtx::xbar {
@@ -61,11 +60,16 @@ std::shared_ptr<const devices::MemristorModel> load_memristor_model(
   if (dev.exists()) {
     s.fail("device_card", "give either device_card or a [device] table with the model's parameters, not both");
   }
-  calibration::DeviceCard card;
+  devices::DeviceCard card;
   try {
-    card = calibration::load_device_card(path);
-  } catch (const Error& e) {
-    s.fail("device_card", fmt::format("cannot read device card '{}': {}", path, e.what()));
+    card = devices::load_device_card(path);
+  } catch (const IoError&) {
+    // An unreadable file is a runtime failure (exit 1), not a config mistake: keep the kind and the cause.
+    rethrow_with_context<IoError>(fmt::format("config key '{}' {}: cannot read device card '{}'",
+                                              s.key_path("device_card"), s.where("device_card"), path));
+  } catch (const Error&) {
+    rethrow_with_context<ConfigError>(fmt::format("config key '{}' {}: bad device card '{}'", s.key_path("device_card"),
+                                                  s.where("device_card"), path));
   }
   if (!devices::memristor_registry().contains(card.model)) {
     s.fail("device_card", fmt::format("device card '{}' is for model '{}', which is not a memristor model "
@@ -130,26 +134,9 @@ double DeviceProgramming::random_pulses(int n_pulses, core::Rng& d2d, core::Rng&
   return model_->conductance_s(dev);
 }
 
-std::array<double, 2> DeviceProgramming::law_of(const devices::MemristorInstance& dev) const {
-  if (const auto* mo = dynamic_cast<const devices::MetalOxide*>(model_.get())) {
-    // The terms of MetalOxide::current_a(): (A1 + s·σ_A1)·V + (A3 + s·σ_A3)·V³, s = scale·ξ.
-    const std::array<double, 4> c = mo->iv_coefficients(dev.state);
-    const double s = mo->params().iv_d2d_scale_rel * dev.d2d[0];
-    return {c[0] + s * c[2], c[1] + s * c[3]};
-  }
-  const double v1 = 0.5 * p_.v_fit_v, v2 = p_.v_fit_v;
-  const double y1 = model_->current_a(dev, v1) / v1, y2 = model_->current_a(dev, v2) / v2;  // A1 + A3·V²
-  double a3 = (y2 - y1) / (v2 * v2 - v1 * v1);
-  const double a1 = y1 - a3 * v1 * v1;
-  if (std::abs(a3) * v2 * v2 <= 1e-12 * std::abs(a1)) {
-    a3 = 0.0;
-  }
-  return {a1, a3};
-}
-
 std::array<double, 2> DeviceProgramming::read_law(double g_s, core::Rng& d2d) const {
   const devices::MemristorInstance dev = model_->make_instance(g_s, &d2d);
-  auto law = law_of(dev);
+  auto law = model_->read_law(dev, p_.v_fit_v);
   if (p_.read_law == "linear") {
     law[1] = 0.0;
   }

@@ -3,7 +3,7 @@
 // make_instance and c2c in program_pulse), so the programming error, the conductance spread of random
 // programming and the cell read law are what the device model produces — nothing is re-modelled here.
 //
-// Device parameters: `device_card = "path"` (a calibrated card, calibration/card.h, read with
+// Device parameters: `device_card = "path"` (a calibrated card, devices/card.h, read with
 // load_device_card() and fed to the model's from_config() through to_toml()), or else a `[device]` sub-table
 // with the model's own keys (`type = "metal_oxide"` by default). Both at once is a ConfigError. A card's
 // validity ranges `v_set_v` / `v_reset_v` are enforced on the pulse amplitudes below.
@@ -20,10 +20,9 @@
 // n_pulses pulses of width rand_t_pulse_s whose amplitudes are uniform in [rand_v_min_v, rand_v_max_v]
 // (a negative range gives RESET pulses) — the conductance spread that results (random amplitudes through the
 // tanh pulse law, the device's d2d update factor, c2c) is the random plane.
-// Read law (read_law()): {A1, A3} of the programmed instance. metal_oxide: MetalOxide::iv_coefficients at
-// G0 plus iv_d2d_scale_rel·ξ·(σ_A1, σ_A3), ξ = the instance's d2d[0] — the same terms as current_a(). Other
-// models: exact two-point fit of I(V) = A1·V + A3·V³ at v_fit_v/2 and v_fit_v (A3 set to 0 when below 1e-12
-// of A1·V², i.e. a linear model such as vteam stays linear).
+// Read law (read_law()): {A1, A3} of the programmed instance, from MemristorModel::read_law() (memristor.h):
+// metal_oxide returns the terms of its current_a() (A1, A3 at G0 plus iv_d2d_scale_rel·ξ·(σ_A1, σ_A3)); other
+// models the exact two-point fit at v_fit_v/2 and v_fit_v (a linear model such as vteam stays linear).
 //
 // Contract: as ProgrammingModel. The instance's d2d draws come from the `d2d` Rng passed in (a fresh copy
 // of the cell's stream at every call, so program() and read_law() see the same device); random amplitudes
@@ -82,7 +81,6 @@ class DeviceProgramming final : public ProgrammingModel {
   [[nodiscard]] const DeviceProgrammingParams& params() const { return p_; }
 
  private:
-  [[nodiscard]] std::array<double, 2> law_of(const devices::MemristorInstance& dev) const;
   DeviceProgrammingParams p_;
   std::shared_ptr<const devices::MemristorModel> model_;
 };

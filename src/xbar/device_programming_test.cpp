@@ -9,11 +9,12 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
-#include "calibration/card.h"
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/rng.h"
+#include "devices/card.h"
 #include "devices/metal_oxide.h"
 #include "io/h5.h"
 #include "xbar/registry.h"
@@ -270,7 +271,7 @@ TEST_CASE("device cards: device_card = path loads the model; bad cards and mixed
           "[xbar][device]") {
   const fs::path dir = fs::temp_directory_path() / ("pimtx_xbar_card_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  calibration::DeviceCard card;
+  devices::DeviceCard card;
   card.model = "metal_oxide";
   card.source = "reference";
   card.params["g_min_s"] = 5e-6;
@@ -281,7 +282,7 @@ TEST_CASE("device cards: device_card = path loads the model; bad cards and mixed
   card.validity["v_reset_v"] = {-1.5, -0.8};
   {
     auto f = io::ResultFile::create(dir / "card.h5");
-    calibration::write_device_card(f, card);
+    devices::write_device_card(f, card);
     f.commit();
   }
   const std::string path = (dir / "card.h5").string();
@@ -293,6 +294,18 @@ TEST_CASE("device cards: device_card = path loads the model; bad cards and mixed
   CHECK_THROWS_AS(make("type = 'device'\ndevice_card = '" + path + "'\nv_set_v = 1.3\n"), ConfigError);
   CHECK_THROWS_AS(make("type = 'device'\ndevice_card = '" + path + "'\n[device]\ntemperature_k = 300\n"), ConfigError);
   CHECK_THROWS_AS(make("type = 'device'\ndevice_card = '" + (dir / "missing.h5").string() + "'\n"), ConfigError);
+  {
+    // A file that exists but is not a card: the IoError stays an IoError (exit 1), with the key as context.
+    std::ofstream(dir / "not_a_card.h5") << "plain text\n";
+    try {
+      (void)make("type = 'device'\ndevice_card = '" + (dir / "not_a_card.h5").string() + "'\n");
+      FAIL("no error");
+    } catch (const IoError& e) {
+      CHECK(std::string(e.what()).find("device_card") != std::string::npos);
+      CHECK(describe_chain(e).find("not_a_card.h5") != std::string::npos);
+      CHECK_THROWS_AS(std::rethrow_if_nested(e), Error);  // the cause is kept
+    }
+  }
   CHECK_THROWS_AS(make("type = 'device'\n[device]\ntype = 'memristor9'\n"), ConfigError);
   CHECK_THROWS_AS(make("type = 'device'\nrand_v_min_v = -1.0\nrand_v_max_v = 1.0\n"), ConfigError);
   fs::remove_all(dir);

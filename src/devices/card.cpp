@@ -1,4 +1,4 @@
-#include "calibration/card.h"
+#include "devices/card.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 
 #include "core/errors.h"
 
-namespace pimtx::calibration {
+namespace pimtx::devices {
 
 namespace {
 bool ends_with(const std::string& s, const std::string& suf) {
@@ -210,4 +210,4 @@ DeviceCard load_device_card(const std::filesystem::path& path) {
   return c;
 }
 
-}  // namespace pimtx::calibration
+}  // namespace pimtx::devices

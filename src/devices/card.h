@@ -29,7 +29,7 @@
 
 #include "io/h5.h"
 
-namespace pimtx::calibration {
+namespace pimtx::devices {
 
 struct FitQuality {
   double r2 = 0, rms_residual = 0, max_abs_residual = 0, max_rel_residual = 0;
@@ -65,4 +65,4 @@ std::string units_of_key(const std::string& key);
 void write_device_card(io::ResultFile& out, const DeviceCard& card);
 DeviceCard load_device_card(const std::filesystem::path& path);
 
-}  // namespace pimtx::calibration
+}  // namespace pimtx::devices
