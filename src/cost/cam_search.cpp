@@ -17,7 +17,7 @@ class CamSearch final : public Component {
     a_ = param_or(s, "cell_area_m2", 0.0);
     t_ = param_or(s, "t_search_s", 0.0);
     const double e_table = param_or(s, "e_search_row_j", -1.0);
-    const calibration::DeviceCard* card = init.cards != nullptr && init.cards->cam ? &*init.cards->cam : nullptr;
+    const devices::DeviceCard* card = init.cards != nullptr && init.cards->cam ? &*init.cards->cam : nullptr;
     if (use_card && card != nullptr) {
       if (auto f = card_field(*card, {"e_search_row_j", "search_energy_j"})) {
         e_ = f->second;

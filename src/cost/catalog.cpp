@@ -64,13 +64,13 @@ Catalog::Catalog(const std::filesystem::path& path, const std::vector<std::strin
   name_ = root.require_string("name");
   f_clock_hz_ = param(root, "f_clock_hz", core::Range::positive());
   auto cards = root.section("cards");
-  auto load = [&](const std::string& key, std::optional<calibration::DeviceCard>& slot, std::string& p) {
+  auto load = [&](const std::string& key, std::optional<devices::DeviceCard>& slot, std::string& p) {
     p = cards.get_path(key, "", false);
     if (!p.empty()) {
       if (!std::filesystem::exists(p)) {
         cards.fail(key, fmt::format("device card '{}' does not exist", p));
       }
-      slot = calibration::load_device_card(p);
+      slot = devices::load_device_card(p);
     }
   };
   load("xbar", cards_.xbar, cards_.xbar_path);

@@ -34,7 +34,7 @@ std::string cited(core::Section& s, const std::string& key, double value) {
 
 namespace pimtx::cost {
 
-std::optional<std::pair<std::string, double>> card_field(const calibration::DeviceCard& card,
+std::optional<std::pair<std::string, double>> card_field(const devices::DeviceCard& card,
                                                          const std::vector<std::string>& names) {
   for (const auto* m : {&card.params, &card.derived}) {
     for (const auto& [k, v] : *m) {

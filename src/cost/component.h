@@ -11,17 +11,17 @@
 #include <optional>
 #include <string>
 
-#include "calibration/card.h"
 #include "core/config.h"
 #include "core/registry.h"
+#include "devices/card.h"
 
 namespace pimtx::cost {
 
 // Device cards a catalog names under [cards] (absent ones stay empty).
 struct Cards {
-  std::optional<calibration::DeviceCard> xbar;       // passive crossbar cell (metal_oxide / vteam)
-  std::optional<calibration::DeviceCard> gain_cell;  // gain cell (model gain_cell)
-  std::optional<calibration::DeviceCard> cam;        // binary-attention CAM row
+  std::optional<devices::DeviceCard> xbar;       // passive crossbar cell (metal_oxide / vteam)
+  std::optional<devices::DeviceCard> gain_cell;  // gain cell (model gain_cell)
+  std::optional<devices::DeviceCard> cam;        // binary-attention CAM row
   std::string xbar_path, gain_cell_path, cam_path;
 };
 
@@ -58,6 +58,6 @@ std::string cited(core::Section& s, const std::string& key, double value);
 namespace pimtx::cost {
 // A field of a card's params or derived figures whose last dotted component is one of `names` (e.g.
 // "e_write_j" matches "energy.e_write_j"); nullopt when the card has none.
-std::optional<std::pair<std::string, double>> card_field(const calibration::DeviceCard& card,
+std::optional<std::pair<std::string, double>> card_field(const devices::DeviceCard& card,
                                                          const std::vector<std::string>& names);
 }  // namespace pimtx::cost

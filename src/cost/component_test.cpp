@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "calibration/card.h"
 #include "core/errors.h"
+#include "devices/card.h"
 #include "devices/gain_cell.h"
 #include "xbar/nodal_solver.h"
 
@@ -143,7 +143,7 @@ TEST_CASE("crossbar read energy of a solved tile equals sum V*I*t of the nodal s
 
 TEST_CASE("xbar_program: V^2 G t with G from the crossbar card", "[cost]") {
   cost::Cards cards;
-  cards.xbar = calibration::load_device_card("data/devices/tiox_passive.h5");
+  cards.xbar = devices::load_device_card("data/devices/tiox_passive.h5");
   cards.xbar_path = "data/devices/tiox_passive.h5";
   cost::ComponentInit init;
   init.cards = &cards;
@@ -158,7 +158,7 @@ TEST_CASE("xbar_program: V^2 G t with G from the crossbar card", "[cost]") {
 
 TEST_CASE("gain-cell and CAM models: card field first, then the table, then the card's circuit values", "[cost]") {
   cost::Cards cards;
-  cards.gain_cell = calibration::load_device_card("data/devices/si_3t_gaincell.h5");
+  cards.gain_cell = devices::load_device_card("data/devices/si_3t_gaincell.h5");
   cards.gain_cell_path = "data/devices/si_3t_gaincell.h5";
   cost::ComponentInit init;
   init.cards = &cards;
@@ -188,7 +188,7 @@ TEST_CASE("gain-cell and CAM models: card field first, then the table, then the 
   // CAM: no card -> the table's figure; a card with e_search_row_j -> the card's.
   const std::string cam = "type='cam_search'\ne_search_row_j=1.574e-12\ne_search_row_j_source='CAMformer Fig. 6'";
   CHECK(make(cam, init)->energy_j() == Approx(1.574e-12));
-  calibration::DeviceCard cam_card;
+  devices::DeviceCard cam_card;
   cam_card.model = "cam";
   cam_card.derived["e_search_row_j"] = 0.3e-12;
   cards.cam = cam_card;

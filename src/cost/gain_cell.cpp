@@ -35,7 +35,7 @@ class GainCellAccess final : public Component {
     const double vs = write ? 0.0 : param_or(s, "v_store_v", -1.0);
     const double vr = write ? 0.0 : param_or(s, "v_read_v", -1.0);
     const double v_rbl = write ? 0.0 : param_or(s, "v_rbl_v", -1.0);
-    const calibration::DeviceCard* card =
+    const devices::DeviceCard* card =
         init.cards != nullptr && init.cards->gain_cell ? &*init.cards->gain_cell : nullptr;
     const std::string card_path = init.cards != nullptr ? init.cards->gain_cell_path : "";
     if (use_card && card != nullptr) {
