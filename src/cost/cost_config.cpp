@@ -4,6 +4,7 @@
 
 #include <ostream>
 
+#include "core/errors.h"
 #include "io/h5.h"
 
 #ifndef PIMTX_SOURCE_DATA_DIR
@@ -33,9 +34,22 @@ CostSettings CostSettings::from_config(core::Section& s) {
 
 Report price_eval(const Catalog& catalog, const std::vector<arch::LayerCounts>& counts, double n_tokens,
                   const ModelShape& shape, const ArchSpec& arch, int64_t context) {
-  std::vector<UnitWork> work = eval_work(counts, n_tokens, arch);
+  // Price the run's totals, then divide the energies by the tokens: exact for events rarer than one per token
+  // (one-time programming pulses are amortised over the evaluated tokens this way).
+  if (!(n_tokens > 0)) {
+    throw NumericError("cost: no tokens processed, nothing to price per token");
+  }
+  std::vector<UnitWork> work = eval_work(counts, 1.0, arch);
   schedule_work(work, shape, arch, catalog, context);
-  return price(catalog, work, shape, context);
+  Report rep = price(catalog, work, shape, context);
+  for (auto& u : rep.units) {
+    for (auto& l : u.lines) {
+      for (double& e : l.energy_j) {
+        e /= n_tokens;
+      }
+    }
+  }
+  return rep;
 }
 
 void print_summary(const std::filesystem::path& file, std::ostream& os) {

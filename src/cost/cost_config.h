@@ -27,6 +27,7 @@ struct CostSettings {
 std::string default_catalog_path();
 
 // Price an eval: counts (n_layers + 1 rows, totals over the run), tokens processed, the resolved [arch] spec.
+// The totals are priced and the energies divided by n_tokens, so one-time work (programming) is amortised.
 Report price_eval(const Catalog& catalog, const std::vector<arch::LayerCounts>& counts, double n_tokens,
                   const ModelShape& shape, const ArchSpec& arch, int64_t context);
 
