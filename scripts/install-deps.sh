@@ -11,6 +11,7 @@ PKGS=(
   catch2
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   librandom123-dev
+  libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-matplotlib python3-numpy
 )
 

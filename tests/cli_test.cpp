@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "io/h5.h"
 #include "pimtx_cli.h"
@@ -131,4 +133,22 @@ TEST_CASE("CLI: pimtx run with a missing input file named in the config exits 2 
                       "\" (--set): file not found") != std::string::npos);
   CHECK(fs::is_empty(d));
   fs::remove_all(d);
+}
+
+TEST_CASE("CLI: crossbar linear bad settings exit 2, name the key, write nothing", "[cli][crossbar]") {
+  const fs::path d = scratch("crossbar_bad");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"arch.linear.mapping.n_levels=1", "n_levels"},              // levels < 2
+      {"arch.linear.adc.n_bits=0", "n_bits"},                      // ADC bits 0
+      {"arch.linear.n_tile_rows=4096", "n_tile_rows"},             // tile beyond the 1024-line limit
+      {"'arch.linear.roles=[\"w1\",\"w7\"]'", "w7"},               // unknown role
+      {"eval.n_calibration_stories=0", "n_calibration_stories"}};  // ranges that nothing calibrates
+  for (const auto& [set, key] : cases) {
+    const Result r = run("eval experiments/pim_linear/config.toml --quiet --set eval.max_tokens=20 --set " + set +
+                         " -o " + (d / "out.h5").string());
+    INFO(set << "\n" << r.output);
+    CHECK(r.code == 2);
+    CHECK(r.output.find(key) != std::string::npos);
+    CHECK_FALSE(fs::exists(d / "out.h5"));
+  }
 }

@@ -147,3 +147,14 @@ TEST_CASE("V/2 and V/3 biasing: sneak currents on every line match ngspice", "[s
     }
   }
 }
+
+TEST_CASE("transfer matrix of a 32x32 tile matches ngspice to 1e-6", "[spice][xbar]") {
+  // The tile is characterised once (xbar::NodalSolver::transfer_matrix); ngspice solves the same netlist for
+  // one random input vector, and M·v must give its bit-line currents and the driver currents (W·v).
+  Case c = make_case(32, 32, 2.5, 321, circuits::CellType::resistor);
+  const Currents ref = run_spice(c.spec);
+  const xbar::TransferMatrix t = xbar::NodalSolver(c.cells, c.par).transfer_matrix();
+  // Acceptance bound 1e-6; both are exact solves of the same linear network (expected ~1e-10).
+  CHECK(max_rel(t.bit_a_per_v * c.drive.word_v.col(0), ref.bit) <= 1e-6);
+  CHECK(max_rel(t.word_a_per_v * c.drive.word_v.col(0), ref.word) <= 1e-6);
+}

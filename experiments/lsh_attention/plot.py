@@ -2,6 +2,7 @@
 """Plot an lsh_attention result file (pimtx run experiments/lsh_attention/*.toml).
 
 usage: /usr/bin/python3 experiments/lsh_attention/plot.py RESULT.h5 [OUT.png]
+(RESULT.h5: a `pimtx run` file, or a `pimtx sweep` file: its first point is drawn)
 
 Four panels: (a) NLL vs hash rounds, one line per (source, bits), dense and window-only as horizontal lines;
 (b) attended fraction of keys (positions >= n_sparsity_skip_pos) vs rounds; (c) NLL increase over dense vs
@@ -19,6 +20,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def lsh_group(f):
+    """/lsh_attention of a `pimtx run` file, or that of the first point of a `pimtx sweep` file."""
+    if "lsh_attention" in f:
+        return f["lsh_attention"]
+    points = f["sweep/points"]
+    return points[sorted(points)[0]]["lsh_attention"]
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.stderr.write(__doc__)
@@ -26,7 +35,7 @@ def main():
     path = sys.argv[1]
     out = sys.argv[2] if len(sys.argv) == 3 else path.rsplit(".", 1)[0] + ".png"
     with h5py.File(path, "r") as f:
-        g = f["lsh_attention"]
+        g = lsh_group(f)
         bits = g["n_bits"][()]
         rounds = g["n_rounds"][()]
         sources = [s.decode() if isinstance(s, bytes) else str(s) for s in g["sources"][()]]

@@ -34,7 +34,8 @@ void check_unit(const std::string& slot, const std::string& name) {
     core::Config cfg;
     cfg.apply_override("arch." + slot + ".type=\"" + name + "\"");
     Transformer e(stories(), cfg.section("arch"), seed);
-    e.forward(b);  // a previous sequence, which reset() must erase
+    e.calibrate([&]() { e.forward(b); });  // units that set ranges from data (no-op for the others)
+    e.forward(b);                          // a previous sequence, which reset() must erase
     e.reset();
     Mat prefill = e.forward(std::span<const int>(a.data(), a.size() - 3));
     for (size_t i = a.size() - 3; i < a.size(); ++i) {

@@ -3,6 +3,7 @@
 #include "arch/attention/dense.h"
 #include "arch/attention/lsh.h"
 #include "arch/kv_cache/full.h"
+#include "arch/linear/crossbar.h"
 #include "arch/linear/digital.h"
 
 namespace pimtx::arch {
@@ -12,6 +13,7 @@ namespace {
 LinearRegistry make_linear_registry() {
   LinearRegistry r("linear unit");
   r.add("digital", [](core::Section& s, const LinearInit& i) { return std::make_unique<DigitalLinear>(s, i); });
+  r.add("crossbar", [](core::Section& s, const LinearInit& i) { return std::make_unique<CrossbarLinear>(s, i); });
   return r;
 }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <set>
@@ -76,6 +77,35 @@ void Transformer::reset() {
     o.cache->reset();
     o.attention->reset();
   }
+}
+
+int Transformer::calibrate(const std::function<void()>& run_text) {
+  std::vector<Linear*> units;
+  for (auto& o : ops_) {
+    for (Linear* u :
+         {o.wq.get(), o.wk.get(), o.wv.get(), o.wqkv.get(), o.wo.get(), o.w1.get(), o.w2.get(), o.w3.get()}) {
+      if (u != nullptr) {
+        units.push_back(u);
+      }
+    }
+  }
+  units.push_back(classifier_.get());
+  int n_passes = 0;
+  for (const Linear* u : units) {
+    n_passes = std::max(n_passes, u->n_calibration_passes());
+  }
+  for (int p = 0; p < n_passes; ++p) {
+    for (Linear* u : units) {
+      u->begin_calibration_pass(p);
+    }
+    run_text();
+    for (Linear* u : units) {
+      u->end_calibration_pass(p);
+    }
+  }
+  reset();
+  clear_counts();
+  return n_passes;
 }
 
 void Transformer::clear_counts() { counts_.assign(counts_.size(), LayerCounts{}); }

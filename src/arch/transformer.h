@@ -10,6 +10,7 @@
 // across sequences until clear_counts(). Deterministic: same model, config and seed -> same logits.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,6 +34,10 @@ class Transformer {
   ~Transformer();
 
   void reset();
+  // Calibration of the linear units (linear.h): for each pass any unit asks for, begin the pass on every unit,
+  // call run_text() (which feeds calibration text through forward()), end the pass; then reset() and
+  // clear_counts(). Returns the number of passes run (0: no unit needs calibration, run_text not called).
+  int calibrate(const std::function<void()>& run_text);
   const Mat& forward(std::span<const int> tokens, bool all_logits = true);
   [[nodiscard]] int64_t pos() const { return pos_; }
   [[nodiscard]] const ModelConfig& config() const { return model_.config; }

@@ -2,7 +2,10 @@
 // or sampled generation, with per-layer operation counts, into an HDF5 result file.
 //
 // Config (TOML; the command-line flags set the same keys):
-//   [eval]  model, tokenizer, text (paths), max_tokens (0 = all), prompt, n_generate, temperature_rel
+//   [eval]  model, tokenizer, text (paths), max_tokens (0 = all), prompt, n_generate, temperature_rel,
+//           n_calibration_stories (the text's LAST n stories calibrate units that ask for it, e.g. crossbar DAC/ADC
+//           ranges, and are never evaluated; 0 = none, an error if a unit needs calibration),
+//           calibration_max_tokens (stop calibrating after the story that reaches it; 0 = all n stories)
 //   [arch.linear] / [arch.attention] / [arch.kv_cache]  `type` and unit parameters (src/arch/README.md)
 //   [cost]  catalog, context, set: how /cost/ prices the counted work (src/cost/README.md)
 // The last line printed is `tokens N mean_nll X perplexity Y top1 Z`.
@@ -39,6 +42,8 @@ class EvalExperiment final : public Experiment {
     prompt_ = ev.get_string("prompt", "");
     n_generate_ = ev.get_int("n_generate", 0, core::Range::non_negative());
     temperature_ = ev.get_double("temperature_rel", 0.0, core::Range::non_negative());
+    n_calib_ = ev.get_int("n_calibration_stories", 0, core::Range::closed(0, 1000000));
+    calib_max_tokens_ = ev.get_int("calibration_max_tokens", 0, core::Range::non_negative());
     model_ = std::make_unique<arch::Model>(arch::load_model(model_path_));
     tok_ = arch::load_tokenizer(tok_path_, model_->config.vocab_size);
     engine_ = std::make_unique<arch::Transformer>(*model_, root.section("arch"), seed);
@@ -63,7 +68,25 @@ class EvalExperiment final : public Experiment {
                                                                        {"seq_len", c.seq_len}}) {
       f.set_attr("/model", k, static_cast<int64_t>(v));
     }
-    const auto stories = arch::split_stories(io::read_text_file(text_path_));
+    auto stories = arch::split_stories(io::read_text_file(text_path_));
+    // Calibration on the text's last stories, disjoint from the evaluated (first) ones.
+    if (n_calib_ > 0 && static_cast<int64_t>(stories.size()) <= n_calib_) {
+      throw ConfigError(fmt::format("eval.n_calibration_stories = {}: the text '{}' has only {} stories", n_calib_,
+                                    text_path_, stories.size()));
+    }
+    const std::vector<std::string> calib(stories.end() - n_calib_, stories.end());
+    stories.resize(stories.size() - static_cast<size_t>(n_calib_));
+    const int n_passes = engine_->calibrate([&]() {
+      if (calib.empty()) {
+        throw ConfigError(
+            "eval.n_calibration_stories = 0, but a unit needs calibration (e.g. crossbar DAC/ADC ranges): set "
+            "eval.n_calibration_stories > 0 or give the ranges in its config");
+      }
+      (void)arch::evaluate(*engine_, *tok_, calib, calib_max_tokens_, false);
+    });
+    f.create_group("/eval");
+    f.set_attr("/eval", "n_calibration_stories", n_calib_);
+    f.set_attr("/eval", "calibration_passes", static_cast<int64_t>(n_passes));
     const arch::EvalResult r = arch::evaluate(*engine_, *tok_, stories, max_tokens_, true);
     if (r.n_tokens == 0) {
       throw ConfigError(fmt::format("eval.text '{}': no story with at least one predicted token", text_path_));
@@ -126,7 +149,7 @@ class EvalExperiment final : public Experiment {
  private:
   uint64_t seed_;
   std::string model_path_, tok_path_, text_path_, prompt_;
-  int64_t max_tokens_ = 0, n_generate_ = 0;
+  int64_t max_tokens_ = 0, n_generate_ = 0, n_calib_ = 0, calib_max_tokens_ = 0;
   double temperature_ = 0.0;
   std::unique_ptr<arch::Model> model_;
   std::unique_ptr<arch::Tokenizer> tok_;

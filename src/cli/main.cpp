@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   pimtx::cli::add_calibrate_command(app, actions);
   pimtx::cli::add_xbar_command(app, actions);
   pimtx::cli::add_cost_command(app, actions);
+  pimtx::cli::add_sweep_command(app, actions);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,7 +10,8 @@ std::unique_ptr<Experiment> make_spice_crossbar_experiment(core::Section& root,
 
 std::unique_ptr<Experiment> make_lsh_attention_experiment(core::Section& root, uint64_t seed);  // exp_lsh_attention.cpp
 
-std::unique_ptr<Experiment> make_cost_experiment(core::Section& root, uint64_t seed);  // cmd_cost.cpp
+std::unique_ptr<Experiment> make_cost_experiment(core::Section& root, uint64_t seed);    // cmd_cost.cpp
+std::unique_ptr<Experiment> make_lsh_nn_experiment(core::Section& root, uint64_t seed);  // exp_lsh_nn.cpp
 
 ExperimentRegistry make_experiment_registry() {
   ExperimentRegistry r("experiment");
@@ -19,6 +20,7 @@ ExperimentRegistry make_experiment_registry() {
   r.add("eval", make_eval_experiment);
   r.add("lsh_attention", make_lsh_attention_experiment);
   r.add("cost", make_cost_experiment);
+  r.add("lsh_nn", make_lsh_nn_experiment);
   return r;
 }
 

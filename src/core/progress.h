@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace pimtx::core {
 
@@ -25,6 +26,7 @@ class Progress {
   void update(uint64_t done);
   void advance(uint64_t n = 1) { update(done_ + n); }
   void set_total(uint64_t total) { total_ = total; }
+  void set_label(std::string label) { label_ = std::move(label); }  // e.g. to show a failure count
   void finish();
 
  private:

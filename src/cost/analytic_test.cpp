@@ -66,6 +66,48 @@ TEST_CASE("analytic counts of digital / dense / full equal the engine's counts f
   }
 }
 
+TEST_CASE("analytic counts of the crossbar unit's events equal the unit's own for one decode token", "[cost]") {
+  const arch::Model model = arch::load_model("data/models/stories260K.bin");
+  for (const char* extra : {"",
+                            "input = 'bit_serial'\nn_dac_bits = 4\nn_cols_per_adc = 4\n[arch.linear.mapping]\ntype = "
+                            "'offset'\nn_levels = 4\nn_slices = 2\n"}) {
+    INFO("config extra: " << extra);
+    core::Config cfg = core::Config::from_string(
+        std::string("[arch.linear]\ntype = 'crossbar'\nn_tile_rows = 32\nn_tile_cols = 48\ndac_x_max = 4.0\n") + extra +
+        "\n[arch.linear.adc]\ntype = 'uniform'\nn_bits = 8\nv_range_v = 1.0\n");
+    arch::Transformer e(model, cfg.section("arch"), 1);
+    std::vector<int> prompt = {1, 403, 407, 261, 378};
+    e.forward(prompt);
+    e.clear_counts();
+    const std::vector<int> one = {77};
+    e.forward(one);
+    const auto& c = model.config;
+    cost::ModelShape shape;
+    shape.dim = c.dim;
+    shape.hidden_dim = c.hidden_dim;
+    shape.n_layers = c.n_layers;
+    shape.n_heads = c.n_heads;
+    shape.n_kv_heads = c.n_kv_heads;
+    shape.vocab_size = c.vocab_size;
+    shape.seq_len = c.seq_len;
+    cost::Catalog cat("data/costs/pimtx_default.toml");
+    const auto work = cost::analytic_work(shape, cost::ArchSpec::from_section(cfg.section("arch")), cat, 6);
+    for (const auto& w : work) {
+      if (w.type != "crossbar") {
+        continue;
+      }
+      INFO("role " << w.unit);
+      const auto& counted = e.counts()[0].linear_roles.at(w.unit);
+      for (const char* ev :
+           {"xbar.array_reads", "xbar.cells_read", "dac.conversions", "adc.conversions", "digital.adds"}) {
+        INFO(ev);
+        CHECK(w.layers[0].events.at(ev) == counted.events.at(ev));
+      }
+      CHECK(w.layers[0].macs == counted.macs);
+    }
+  }
+}
+
 TEST_CASE("every registered component model builds from the shipped catalogs", "[cost]") {
   std::set<std::string> types;
   for (const auto& entry : std::filesystem::directory_iterator("data/costs")) {

@@ -7,6 +7,8 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "xbar/registry.h"
+#include "xbar/signed_encoding.h"
 
 namespace pimtx::cost {
 
@@ -40,9 +42,9 @@ struct Lookup {
 };
 
 // Mean cell conductance and input V² of a crossbar read, for the analytic Σ V·I (eval counts carry the solved one).
-double xbar_power_per_cell_w(const Catalog& cat, std::vector<std::string>& notes) {
+double xbar_power_per_cell_w(const Catalog& cat, std::vector<std::string>& notes, double v_unit = 0.0) {
   double g = cat.schedule("g_cell_s", 0.0);
-  double v = cat.schedule("v_read_v", 0.0);
+  double v = v_unit > 0 ? v_unit : cat.schedule("v_read_v", 0.0);
   if (cat.cards().xbar) {
     const auto& p = cat.cards().xbar->params;
     if (g <= 0 && p.count("g_min_s") != 0 && p.count("g_max_s") != 0) {
@@ -64,49 +66,66 @@ double xbar_power_per_cell_w(const Catalog& cat, std::vector<std::string>& notes
   return g * v * v * v2_rel;
 }
 
+// Geometry of a crossbar linear role as the `crossbar` unit builds it (src/arch/linear/crossbar.h): a tile holds
+// (n_tile_cols − extra columns) / columns per output outputs of the signed encoding; row tiles of n_tile_rows.
 struct XbarGeom {
-  int64_t r = 128, c = 128, cols_per_w = 2, cycles = 1, cols_per_adc = 1, nrb = 1, ncb = 1;
-  [[nodiscard]] int64_t arrays() const { return nrb * ncb; }
+  int64_t r = 128, c = 128, cpo = 2, extra = 0, reads = 1, cpa = 1, nrb = 1, nco = 1, out = 0;
+  bool offset = false;
+  [[nodiscard]] int64_t tiles() const { return nrb * nco; }
+  [[nodiscard]] int64_t phys_per_row_block() const { return out * cpo + nco * extra; }
 };
 XbarGeom xbar_geom(const UnitSpec& s, int64_t in, int64_t out) {
   XbarGeom g;
   g.r = static_cast<int64_t>(s.get("n_tile_rows", 128));
   g.c = static_cast<int64_t>(s.get("n_tile_cols", 128));
-  g.cols_per_w = static_cast<int64_t>(s.get("n_cols_per_weight", 2));
-  g.cycles = static_cast<int64_t>(s.get("bit_serial", 0) != 0 ? s.get("n_dac_bits", 8) : s.get("n_input_cycles", 1));
-  g.cols_per_adc = static_cast<int64_t>(s.get("n_cols_per_adc", 1));
+  xbar::CellQuantization q;
+  q.n_levels = static_cast<int64_t>(s.get("mapping.n_levels", 0));
+  q.n_slices = static_cast<int64_t>(s.get("mapping.n_slices", 1));
+  core::Config empty;
+  auto es = empty.root();
+  const auto enc = xbar::signed_encoding_registry().create_named(s.get_str("mapping.type", "differential"), es);
+  g.cpo = enc->cols_per_output(q);
+  g.extra = enc->extra_cols();
+  g.offset = enc->type() == "offset";
+  g.reads = s.get_str("input", "amplitude") == "bit_serial" ? static_cast<int64_t>(s.get("n_dac_bits", 8)) : 1;
+  g.cpa = static_cast<int64_t>(s.get("n_cols_per_adc", 1));
+  const int64_t outs_per_tile = std::max<int64_t>(1, (g.c - g.extra) / g.cpo);
   g.nrb = ceil_div(in, g.r);
-  g.ncb = ceil_div(out * g.cols_per_w, g.c);
+  g.nco = ceil_div(out, outs_per_tile);
+  g.out = out;
   return g;
 }
 
+// The events the crossbar unit counts for one token (its header's Contract), from the geometry.
 void crossbar_counts(arch::OpCounts& c, const XbarGeom& g, int64_t in, int64_t out, double p_cell_w) {
-  const int64_t cells = in * out * g.cols_per_w * g.cycles;
-  c.events["xbar.array_reads"] += g.arrays() * g.cycles;
+  const int64_t k = g.reads, phys = g.phys_per_row_block();
+  const int64_t cells = k * in * phys;
+  c.events["xbar.array_reads"] += k * g.tiles() * g.cpa;
   c.events["xbar.cells_read"] += cells;
-  c.events["dac.conversions"] += in * g.ncb * g.cycles;
-  c.events["adc.conversions"] += out * g.cols_per_w * g.nrb * g.cycles;
-  c.events["digital.adds"] += out * g.cols_per_w * g.nrb * g.cycles;
-  c.sums["xbar.read_power_w"] += static_cast<double>(cells) * p_cell_w;
+  c.events["dac.conversions"] += k * in * g.nco;
+  c.events["adc.conversions"] += k * g.nrb * phys;
+  c.events["digital.adds"] += g.nrb * (k * (phys - out + (g.offset ? out : 0)) + (k - 1) * out) + (g.nrb - 1) * out;
+  c.sums["xbar.read_power_w"] += static_cast<double>(cells) * p_cell_w * static_cast<double>(g.cpa);
   c.macs += in * out;
   c.bytes_read += 4 * in;
   c.bytes_written += 4 * out;
   c.calls += 1;
 }
 
+// Each read drives the rows, reads the tile and converts; a tile is activated once per group of columns
+// sharing an ADC; all tiles of a role work in parallel; row tiles' partial sums meet in an adder tree.
 double crossbar_latency(const Lookup& lk, const XbarGeom& g, const UnitSpec& s) {
   const int adc_bits = static_cast<int>(s.get("n_adc_bits", 0));
-  return static_cast<double>(g.cycles) *
-             (lk.t("xbar_dac") + lk.t("xbar_read") + static_cast<double>(g.cols_per_adc) * lk.t("xbar_adc", adc_bits)) +
+  return static_cast<double>(g.reads * g.cpa) * (lk.t("xbar_dac") + lk.t("xbar_read") + lk.t("xbar_adc", adc_bits)) +
          log2_ceil(g.nrb) * lk.t("digital_add");
 }
 
 double crossbar_area(const Lookup& lk, const XbarGeom& g, const UnitSpec& s) {
   const int adc_bits = static_cast<int>(s.get("n_adc_bits", 0));
-  const auto arrays = static_cast<double>(g.arrays());
-  return arrays * (static_cast<double>(g.r * g.c) * lk.a("xbar_read") +
-                   static_cast<double>(ceil_div(g.c, g.cols_per_adc)) * lk.a("xbar_adc", adc_bits) +
-                   static_cast<double>(g.r) * lk.a("xbar_dac"));
+  const auto tiles = static_cast<double>(g.tiles());
+  return tiles * (static_cast<double>(g.r * g.c) * lk.a("xbar_read") +
+                  static_cast<double>(ceil_div(g.c, g.cpa)) * lk.a("xbar_adc", adc_bits) +
+                  static_cast<double>(g.r) * lk.a("xbar_dac"));
 }
 
 // Digital roofline: MACs over the MAC pool, or the bytes over the memory, whichever is longer.
@@ -146,6 +165,11 @@ ModelShape ModelShape::from_config(core::Section& s) {
   return m;
 }
 
+std::string UnitSpec::get_str(const std::string& key, const std::string& def) const {
+  auto it = str.find(key);
+  return it == str.end() ? def : it->second;
+}
+
 double UnitSpec::get(const std::string& key, double def) const {
   auto it = num.find(key);
   return it == num.end() ? def : it->second;
@@ -157,24 +181,42 @@ ArchSpec ArchSpec::from_section(core::Section arch) {
     auto s = arch.section(kind);
     u.kind = kind;
     u.type = s.get_string("type", def);
-    for (const auto& k : s.keys()) {
-      if (k == "type") {
-        continue;
-      }
-      if (k == "roles") {
-        u.roles = s.get_string_array("roles", {});
-        continue;
-      }
-      try {
-        u.num[k] = s.get_double(k, 0.0);
-      } catch (const ConfigError&) {
+    // Scalars of the table and of its sub-tables one level down ("mapping.n_slices"); arrays other than roles
+    // and deeper tables (planes, device) do not enter the analytic models.
+    auto scalars = [&u](core::Section& t, const std::string& prefix, bool recurse, auto& self) -> void {
+      for (const auto& k : t.keys()) {
+        if (prefix.empty() && (k == "type" || k == "roles")) {
+          continue;
+        }
         try {
-          u.num[k] = s.get_bool(k, false) ? 1.0 : 0.0;
+          u.num[prefix + k] = t.get_double(k, 0.0);
+          continue;
         } catch (const ConfigError&) {
-          // strings and tables (e.g. planes, device) do not enter the analytic models
+        }
+        try {
+          u.num[prefix + k] = t.get_bool(k, false) ? 1.0 : 0.0;
+          continue;
+        } catch (const ConfigError&) {
+        }
+        try {
+          u.str[prefix + k] = t.get_string(k, "");
+          continue;
+        } catch (const ConfigError&) {
+        }
+        if (recurse) {
+          try {
+            auto sub = t.section(k);
+            self(sub, prefix + k + ".", false, self);
+          } catch (const ConfigError&) {
+            // an array: not a scalar the models read
+          }
         }
       }
+    };
+    if (s.has("roles")) {
+      u.roles = s.get_string_array("roles", {});
     }
+    scalars(s, "", true, scalars);
   };
   read("linear", "digital", a.linear);
   read("attention", "dense", a.attention);
@@ -263,7 +305,7 @@ void fill(std::vector<UnitWork>& out, const ModelShape& m, const ArchSpec& a, co
         }
       }
       if (counts && p_cell < 0) {
-        p_cell = xbar_power_per_cell_w(cat, u.notes);
+        p_cell = xbar_power_per_cell_w(cat, u.notes, a.linear.get("v_read_v", 0.2));  // the unit's default 0.2 V
       }
       for (size_t r = r0; r < r1; ++r) {
         if (counts) {

@@ -31,10 +31,12 @@ struct ModelShape {
 struct UnitSpec {
   std::string kind;  // linear, attention, kv_cache
   std::string type;
-  std::map<std::string, double> num;
+  std::map<std::string, double> num;       // numbers and booleans; sub-table keys as "mapping.n_slices"
+  std::map<std::string, std::string> str;  // strings ("input", "mapping.type")
   std::vector<std::string> roles;
   [[nodiscard]] double get(const std::string& key, double def) const;
   [[nodiscard]] bool has(const std::string& key) const { return num.count(key) != 0; }
+  [[nodiscard]] std::string get_str(const std::string& key, const std::string& def) const;
 };
 
 struct ArchSpec {

@@ -190,6 +190,21 @@ ResultFile ResultFile::create(const fs::path& final_path) {
   return ResultFile(std::move(impl));
 }
 
+void ResultFile::copy_from(const fs::path& src_file, const std::string& src_object, const std::string& dst_object) {
+  guard(fmt::format("copying {}:{} to {}", src_file.string(), src_object, dst_object), [&] {
+    H5::H5File src(src_file.string(), H5F_ACC_RDONLY);
+    ensure_groups(*impl_->file, parent_of(dst_object));
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    const herr_t rc =
+        H5Ocopy(src.getId(), src_object.c_str(), impl_->file->getId(), dst_object.c_str(), H5P_DEFAULT, lcpl);
+    H5Pclose(lcpl);
+    if (rc < 0) {
+      throw IoError(fmt::format("HDF5: H5Ocopy of {}:{} to {} failed", src_file.string(), src_object, dst_object));
+    }
+  });
+}
+
 void ResultFile::write_meta(const RunMeta& meta) {
   create_group("/meta");
   set_attr("/meta", "tool", std::string("pimtx"));
@@ -450,6 +465,40 @@ std::vector<std::string> ResultReader::children(const std::string& group_path) c
     for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
       out.push_back(g.getObjnameByIdx(i));
     }
+    return out;
+  });
+}
+
+std::vector<ResultReader::DatasetInfo> ResultReader::datasets(const std::string& group_path) const {
+  return guard("listing datasets under " + group_path + " in " + impl_->path.string(), [&] {
+    std::vector<DatasetInfo> out;
+    std::function<void(const std::string&)> walk = [&](const std::string& gpath) {
+      H5::Group g = impl_->file->openGroup(gpath);
+      for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
+        const std::string child = (gpath == "/" ? "" : gpath) + "/" + g.getObjnameByIdx(i);
+        if (g.getObjTypeByIdx(i) == H5G_GROUP) {
+          walk(child);
+          continue;
+        }
+        H5::DataSet ds = impl_->file->openDataSet(child);
+        H5::DataSpace sp = ds.getSpace();
+        std::vector<hsize_t> dims(static_cast<size_t>(sp.getSimpleExtentNdims()));
+        sp.getSimpleExtentDims(dims.data());
+        DatasetInfo info;
+        info.path = child;
+        for (hsize_t d : dims) {
+          info.shape.push_back(static_cast<size_t>(d));
+        }
+        const H5T_class_t cls = ds.getTypeClass();
+        info.numeric = cls == H5T_FLOAT || cls == H5T_INTEGER;
+        if (ds.attrExists("units")) {
+          H5::Attribute ua = ds.openAttribute("units");
+          ua.read(ua.getStrType(), info.units);
+        }
+        out.push_back(std::move(info));
+      }
+    };
+    walk(group_path.empty() ? "/" : group_path);
     return out;
   });
 }

@@ -56,6 +56,10 @@ class ResultFile {
   void set_attr(const std::string& object_path, const std::string& name, double value);
   void set_attr(const std::string& object_path, const std::string& name, int64_t value);
 
+  // Copy the object (group with everything under it, attributes included, or dataset) `src_object` of the
+  // HDF5 file `src_file` to `dst_object` here (parents created; dst_object must not exist yet).
+  void copy_from(const std::filesystem::path& src_file, const std::string& src_object, const std::string& dst_object);
+
   // Flush, close and atomically rename to the final path. After commit() the object is empty.
   void commit();
   [[nodiscard]] const std::filesystem::path& final_path() const;
@@ -84,6 +88,15 @@ class ResultReader {
   [[nodiscard]] double attr_double(const std::string& object_path, const std::string& name) const;
   [[nodiscard]] bool has_attr(const std::string& object_path, const std::string& name) const;
   [[nodiscard]] std::vector<std::string> children(const std::string& group_path) const;
+
+  struct DatasetInfo {
+    std::string path;           // absolute, e.g. "/lsh_nn/top1_rel"
+    std::vector<size_t> shape;  // {} for an HDF5 scalar dataspace
+    bool numeric = false;       // integer or floating point
+    std::string units;          // the `units` attribute, "" if none
+  };
+  // Every dataset under group_path (recursive, in name order within each group).
+  [[nodiscard]] std::vector<DatasetInfo> datasets(const std::string& group_path) const;
 
   // Tree listing with shapes, units and scalar values, as printed by `pimtx info`.
   void describe(std::ostream& os) const;

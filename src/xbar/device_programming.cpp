@@ -105,7 +105,8 @@ DeviceProgramming::DeviceProgramming(DeviceProgrammingParams p, std::shared_ptr<
   }
 }
 
-double DeviceProgramming::program(double g_now_s, double g_target_s, core::Rng& d2d, core::Rng& c2c) const {
+double DeviceProgramming::program(double g_now_s, double g_target_s, core::Rng& d2d, core::Rng& c2c,
+                                  int64_t* n_pulses) const {
   devices::MemristorInstance dev = model_->make_instance(g_now_s, &d2d);
   devices::MemristorInstance twin = model_->make_instance(g_now_s, nullptr);  // the programmer's nominal model
   const double target = std::clamp(g_target_s, model_->g_min_s(), model_->g_max_s());
@@ -120,6 +121,9 @@ double DeviceProgramming::program(double g_now_s, double g_target_s, core::Rng& 
     }
     twin = next;
     model_->program_pulse(dev, v, p_.t_pulse_s, &c2c);
+    if (n_pulses != nullptr) {
+      ++*n_pulses;
+    }
   }
   return model_->conductance_s(dev);
 }

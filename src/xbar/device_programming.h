@@ -73,7 +73,8 @@ class DeviceProgramming final : public ProgrammingModel {
   [[nodiscard]] std::string type() const override { return "device"; }
   [[nodiscard]] double g_min_s() const override { return model_->g_min_s(); }
   [[nodiscard]] double g_max_s() const override { return model_->g_max_s(); }
-  double program(double g_now_s, double g_target_s, core::Rng& d2d, core::Rng& c2c) const override;
+  double program(double g_now_s, double g_target_s, core::Rng& d2d, core::Rng& c2c,
+                 int64_t* n_pulses = nullptr) const override;
   double random_pulses(int n_pulses, core::Rng& d2d, core::Rng& c2c) const override;
   [[nodiscard]] std::array<double, 2> read_law(double g_s, core::Rng& d2d) const override;
 

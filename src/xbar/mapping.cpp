@@ -31,6 +31,55 @@ MappingParams MappingParams::from_config(core::Section& s) {
   return p;
 }
 
+ProgrammedCells program_cells(const Eigen::MatrixXd& target_s, const MappingParams& p, const ProgrammingModel& model,
+                              uint64_t seed, uint64_t tile_index) {
+  ProgrammedCells t;
+  const double g_min = model.g_min_s();
+  const double range = model.g_max_s() - g_min;
+  const Eigen::Index rows = target_s.rows();
+  const Eigen::Index pcols = target_s.cols();
+  core::Rng c2c(seed, "xbar.program", tile_index);
+  core::Rng stuck(seed, "xbar.stuck", tile_index);
+  const double tol = p.verify_tol_rel * range;
+  t.cells.a1_s.resize(rows, pcols);
+  bool nonlinear = false;
+  Eigen::MatrixXd a3(rows, pcols);
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    for (Eigen::Index j = 0; j < pcols; ++j) {
+      const uint64_t cell = (static_cast<uint64_t>(i) << 32) | static_cast<uint64_t>(j);
+      const core::Rng d2d0(seed, fmt::format("xbar.d2d.tile{}", tile_index), cell);
+      double target = target_s(i, j);
+      if (target < g_min || target > model.g_max_s()) {
+        target = std::clamp(target, g_min, model.g_max_s());
+        ++t.n_clipped;
+      }
+      core::Rng d2d = d2d0;
+      double g = model.program(g_min, target, d2d, c2c, &t.n_pulses);
+      for (int64_t k = 0; k < p.n_write_verify && std::abs(g - target) > tol; ++k) {
+        d2d = d2d0;
+        g = model.program(g, target, d2d, c2c, &t.n_pulses);
+      }
+      const double u = stuck.uniform();
+      if (u < p.p_stuck_on_rel) {
+        g = model.g_max_s();
+        ++t.n_stuck;
+      } else if (u < p.p_stuck_on_rel + p.p_stuck_off_rel) {
+        g = g_min;
+        ++t.n_stuck;
+      }
+      d2d = d2d0;  // the same device (same d2d draws) as program() saw
+      const auto law = model.read_law(g, d2d);
+      t.cells.a1_s(i, j) = law[0];
+      a3(i, j) = law[1];
+      nonlinear = nonlinear || law[1] != 0.0;
+    }
+  }
+  if (nonlinear) {
+    t.cells.a3_s_per_v2 = a3;
+  }
+  return t;
+}
+
 MappedTile map_weights(const Eigen::MatrixXd& w, const MappingParams& p, const ProgrammingModel& model, uint64_t seed,
                        uint64_t tile_index) {
   p.validate();
@@ -67,41 +116,9 @@ MappedTile map_weights(const Eigen::MatrixXd& w, const MappingParams& p, const P
       t.target_s(i, w.cols()) = g_min + range / 2.0;
     }
   }
-  core::Rng c2c(seed, "xbar.program", tile_index);
-  core::Rng stuck(seed, "xbar.stuck", tile_index);
-  const double tol = p.verify_tol_rel * range;
-  t.cells.a1_s.resize(rows, pcols);
-  bool nonlinear = false;
-  Eigen::MatrixXd a3(rows, pcols);
-  for (Eigen::Index i = 0; i < rows; ++i) {
-    for (Eigen::Index j = 0; j < pcols; ++j) {
-      const uint64_t cell = (static_cast<uint64_t>(i) << 32) | static_cast<uint64_t>(j);
-      const core::Rng d2d0(seed, fmt::format("xbar.d2d.tile{}", tile_index), cell);
-      const double target = t.target_s(i, j);
-      core::Rng d2d = d2d0;
-      double g = model.program(g_min, target, d2d, c2c);
-      for (int64_t k = 0; k < p.n_write_verify && std::abs(g - target) > tol; ++k) {
-        d2d = d2d0;
-        g = model.program(g, target, d2d, c2c);
-      }
-      const double u = stuck.uniform();
-      if (u < p.p_stuck_on_rel) {
-        g = model.g_max_s();
-        ++t.n_stuck;
-      } else if (u < p.p_stuck_on_rel + p.p_stuck_off_rel) {
-        g = g_min;
-        ++t.n_stuck;
-      }
-      d2d = d2d0;  // the same device (same d2d draws) as program() saw
-      const auto law = model.read_law(g, d2d);
-      t.cells.a1_s(i, j) = law[0];
-      a3(i, j) = law[1];
-      nonlinear = nonlinear || law[1] != 0.0;
-    }
-  }
-  if (nonlinear) {
-    t.cells.a3_s_per_v2 = a3;
-  }
+  ProgrammedCells pc = program_cells(t.target_s, p, model, seed, tile_index);
+  t.cells = std::move(pc.cells);
+  t.n_stuck = pc.n_stuck;
   return t;
 }
 

@@ -41,6 +41,18 @@ struct MappedTile {
   int64_t n_stuck = 0;
 };
 
+// Programming of given target conductances (rows, cols) through the model, with the write-verify and stuck-cell
+// settings of p (scheme and w_max unused), streams as map_weights(). n_pulses: programming pulses applied;
+// n_clipped: cells whose target lay outside [g_min, g_max] and was clamped to it.
+struct ProgrammedCells {
+  CellArray cells;
+  int64_t n_stuck = 0;
+  int64_t n_pulses = 0;
+  int64_t n_clipped = 0;
+};
+ProgrammedCells program_cells(const Eigen::MatrixXd& target_s, const MappingParams& p, const ProgrammingModel& model,
+                              uint64_t seed, uint64_t tile_index);
+
 MappedTile map_weights(const Eigen::MatrixXd& w, const MappingParams& p, const ProgrammingModel& model, uint64_t seed,
                        uint64_t tile_index);
 

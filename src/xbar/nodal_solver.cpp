@@ -66,6 +66,53 @@ void nested_dissection(int R, int C, int r0, int r1, int c0, int c1, std::vector
   }
 }
 
+// Sparse forward substitution of a unit lower-triangular CSC factor (Eigen's SimplicialLDLT storage: strictly
+// lower entries, rows ascending in each column, so the first entry of column j is j's elimination-tree parent).
+// rhs: (row, value) pairs; out: the non-zeros of L⁻¹·rhs (rows on the union of the tree paths from the rhs rows).
+struct SparseForward {
+  const int* lp;
+  const int* li;
+  const double* lx;
+  const int* nnz;  // innerNonZeroPtr (uncompressed storage) or null
+  Eigen::VectorXd x;
+  std::vector<char> mark;
+  std::vector<int> list;
+
+  explicit SparseForward(const SpMat& l)
+      : lp(l.outerIndexPtr()),
+        li(l.innerIndexPtr()),
+        lx(l.valuePtr()),
+        nnz(l.innerNonZeroPtr()),
+        x(Eigen::VectorXd::Zero(l.cols())),
+        mark(static_cast<size_t>(l.cols()), 0) {}
+  int end(int j) const { return nnz != nullptr ? lp[j] + nnz[j] : lp[j + 1]; }
+  void solve(const std::vector<std::pair<int, double>>& rhs, std::vector<std::pair<int, double>>& out) {
+    list.clear();
+    for (const auto& [r, v] : rhs) {
+      x[r] += v;
+      for (int j = r; j >= 0 && mark[static_cast<size_t>(j)] == 0; j = lp[j] < end(j) ? li[lp[j]] : -1) {
+        mark[static_cast<size_t>(j)] = 1;
+        list.push_back(j);
+      }
+    }
+    std::sort(list.begin(), list.end());  // parents have larger indices: ascending = topological
+    for (int j : list) {
+      const double xj = x[j];
+      if (xj != 0.0) {
+        for (int p = lp[j]; p < end(j); ++p) {
+          x[li[p]] -= lx[p] * xj;
+        }
+      }
+    }
+    out.clear();
+    for (int j : list) {
+      out.emplace_back(j, x[j]);
+      x[j] = 0.0;
+      mark[static_cast<size_t>(j)] = 0;
+    }
+  }
+};
+
 int find(std::vector<int>& parent, int x) {
   while (parent[x] != x) {
     parent[x] = parent[parent[x]];
@@ -250,6 +297,28 @@ NodalSolver::NodalSolver(const CellArray& cells, const Parasitics& parasitics, S
   order.reserve(static_cast<size_t>(n_phys));
   if (m.nd()) {
     nested_dissection(R, C, 0, R, 0, C, order);
+    if (m.opt.boundary_last) {
+      // Nodes joined to a source by a resistive element go last (stable): the transfer matrix's right-hand
+      // sides then live in the final block of the factor, and its forward substitutions stay inside it.
+      std::vector<char> bnd(static_cast<size_t>(n_phys), 0);
+      auto mark = [&](int a, int b) {
+        const bool sa = find(parent, a) >= 2 * RC, sb = find(parent, b) >= 2 * RC;
+        if (sa && !sb) {
+          bnd[static_cast<size_t>(b)] = 1;
+        } else if (sb && !sa) {
+          bnd[static_cast<size_t>(a)] = 1;
+        }
+      };
+      for (const Raw& e : raw) {
+        if (e.r > 0.0) {
+          mark(e.a, e.b);
+        }
+      }
+      for (int c = 0; c < RC; ++c) {
+        mark(c, RC + c);
+      }
+      std::stable_partition(order.begin(), order.end(), [&](int q) { return bnd[static_cast<size_t>(q)] == 0; });
+    }
     for (int q = 2 * RC; q < n_phys; ++q) {
       order.push_back(q);
     }
@@ -448,6 +517,101 @@ SolveResult NodalSolver::solve(const Drive& drive) {
   res.t_factor_s = t_fact;
   res.t_solve_s = seconds_since(t0) - t_fact;
   return res;
+}
+
+TransferMatrix NodalSolver::transfer_matrix() {
+  Impl& m = *impl_;
+  if (m.a3.size() != 0) {
+    throw NumericError("xbar transfer matrix: the cells are nonlinear (a3 != 0); use solve() per input vector");
+  }
+  const auto t0 = Clock::now();
+  const Eigen::Index R = m.rows, C = m.cols;
+  TransferMatrix t;
+  if (m.n > 0 && !m.linear_factored) {
+    m.load_matrix(m.a1);
+    m.factorize();
+    m.linear_factored = true;
+  }
+  if (m.n > 0 && m.opt.kind == LinearSolverKind::pcg) {
+    Drive d;
+    d.word_v = Eigen::MatrixXd::Identity(R, R);
+    SolveResult r = solve(d);
+    t.bit_a_per_v = std::move(r.bit_currents_a);
+    t.word_a_per_v = std::move(r.word_currents_a);
+    t.t_s = seconds_since(t0);
+    return t;
+  }
+  // Right-hand sides: B (word source i -> unknowns), G (unknowns -> bit terminal j), direct source-terminal elements.
+  std::vector<std::vector<std::pair<int, double>>> b_cols(static_cast<size_t>(R)), g_cols(static_cast<size_t>(C));
+  t.bit_a_per_v = Eigen::MatrixXd::Zero(C, R);
+  Eigen::VectorXd g_sum = Eigen::VectorXd::Zero(R);
+  for (size_t e : m.boundary) {
+    const Element& el = m.elements[e];
+    const double g = el.cell < 0 ? el.g : m.a1[el.cell];
+    if (el.a < 0 && el.b < 0) {
+      const int sa = -el.a - 1, sb = -el.b - 1;
+      const int word = std::min(sa, sb), term = std::max(sa, sb) - static_cast<int>(R);
+      if (word < R && term >= 0) {
+        t.bit_a_per_v(term, word) += g;
+        g_sum[word] += g;
+      }
+      continue;
+    }
+    const int s = el.a < 0 ? -el.a - 1 : -el.b - 1;
+    const int u = el.a < 0 ? el.b : el.a;
+    if (s < R) {
+      b_cols[static_cast<size_t>(s)].emplace_back(u, g);
+      g_sum[s] += g;
+    } else {
+      g_cols[static_cast<size_t>(s - R)].emplace_back(u, g);
+    }
+  }
+  t.word_a_per_v = g_sum.asDiagonal();
+  if (m.n > 0) {
+    // Factor K = Pᵀ L D Lᵀ P: Gᵀ K⁻¹ B = (L⁻¹ P G)ᵀ D⁻¹ (L⁻¹ P B).
+    const SpMat& l = m.nd() ? m.ldlt_nd.matrixL().nestedExpression() : m.ldlt.matrixL().nestedExpression();
+    const Eigen::VectorXd d = m.nd() ? m.ldlt_nd.vectorD() : m.ldlt.vectorD();
+    const auto& perm = m.nd() ? m.ldlt_nd.permutationP() : m.ldlt.permutationP();
+    auto permuted = [&](std::vector<std::pair<int, double>> v) {
+      if (perm.size() > 0) {
+        for (auto& [r, x] : v) {
+          r = perm.indices()[r];
+        }
+      }
+      return v;
+    };
+    SparseForward fwd(l);
+    std::vector<std::vector<std::pair<int, double>>> y(static_cast<size_t>(R + C));
+    for (Eigen::Index k = 0; k < R + C; ++k) {
+      const auto& rhs = k < R ? b_cols[static_cast<size_t>(k)] : g_cols[static_cast<size_t>(k - R)];
+      fwd.solve(permuted(rhs), y[static_cast<size_t>(k)]);
+    }
+    // Dense product over the union of the touched rows, each scaled by 1/sqrt(D) (K is positive definite).
+    std::vector<int> slot(static_cast<size_t>(m.n), -1);
+    int n_union = 0;
+    for (const auto& yk : y) {
+      for (const auto& [r, v] : yk) {
+        if (slot[static_cast<size_t>(r)] < 0) {
+          slot[static_cast<size_t>(r)] = n_union++;
+        }
+      }
+    }
+    Eigen::MatrixXd yb = Eigen::MatrixXd::Zero(n_union, R), yg = Eigen::MatrixXd::Zero(n_union, C);
+    for (Eigen::Index k = 0; k < R + C; ++k) {
+      for (const auto& [r, v] : y[static_cast<size_t>(k)]) {
+        const double sv = v / std::sqrt(d[r]);
+        if (k < R) {
+          yb(slot[static_cast<size_t>(r)], k) = sv;
+        } else {
+          yg(slot[static_cast<size_t>(r)], k - R) = sv;
+        }
+      }
+    }
+    t.bit_a_per_v.noalias() += yg.transpose() * yb;
+    t.word_a_per_v.noalias() -= yb.transpose() * yb;
+  }
+  t.t_s = seconds_since(t0);
+  return t;
 }
 
 }  // namespace pimtx::xbar

@@ -32,6 +32,9 @@ enum class Ordering { nested_dissection, amd };
 struct SolverOptions {
   LinearSolverKind kind = LinearSolverKind::direct;
   Ordering ordering = Ordering::nested_dissection;
+  // nested_dissection only: number the nodes next to a source (driver / sense side) last, which makes
+  // transfer_matrix() cheap (its right-hand sides touch only those nodes); a little more fill in the factor.
+  bool boundary_last = false;
   double pcg_rel_tol = 1e-13;  // relative residual; 1e-13 keeps currents at ~1e-10 relative
   int pcg_max_iter = 100000;
   double newton_tol_v = 1e-13;  // converged when the largest Newton step is below this (volts)
@@ -47,6 +50,15 @@ struct SolveResult {
   double t_solve_s = 0.0;           // everything else in this call
 };
 
+// Effective transfer matrices of a linear array with its bit-line terminals at 0 V: for word-line source
+// voltages v (rows), the bit-line terminal currents are bit_a_per_v · v and the driver currents
+// word_a_per_v · v, exactly (the array is a linear circuit); the power drawn from the sources is vᵀ·W·v.
+struct TransferMatrix {
+  Eigen::MatrixXd bit_a_per_v;   // M (cols, rows)
+  Eigen::MatrixXd word_a_per_v;  // W (rows, rows), symmetric positive semi-definite
+  double t_s = 0.0;              // wall time of transfer_matrix() (factorisation included if it ran)
+};
+
 class NodalSolver {
  public:
   NodalSolver(const CellArray& cells, const Parasitics& parasitics, SolverOptions options = {});
@@ -55,6 +67,12 @@ class NodalSolver {
   NodalSolver& operator=(NodalSolver&&) noexcept;
 
   SolveResult solve(const Drive& drive);
+  // The exact TransferMatrix of the linear cells (a1; NumericError if the cells are nonlinear). Direct
+  // solvers: M = Gᵀ K⁻¹ B + D, W = diag(g) − Bᵀ K⁻¹ B from the existing LDLᵀ factor K = Pᵀ L D Lᵀ P through
+  // sparse forward substitutions only (the right-hand sides B, G touch one node per source; L⁻¹ e_k is non-zero
+  // only on the elimination-tree path from k to the root), then one dense product over the union of those paths.
+  // pcg: one solve per word line (identity drive).
+  TransferMatrix transfer_matrix();
 
   [[nodiscard]] Eigen::Index n_unknowns() const;
   [[nodiscard]] double t_analyze_s() const;  // symbolic analysis time (constructor)

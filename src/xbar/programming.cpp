@@ -34,7 +34,11 @@ GaussianProgramming::GaussianProgramming(GaussianProgrammingParams p, std::strin
   p_.validate();
 }
 
-double GaussianProgramming::program(double /*g_now_s*/, double g_target_s, core::Rng& d2d, core::Rng& c2c) const {
+double GaussianProgramming::program(double /*g_now_s*/, double g_target_s, core::Rng& d2d, core::Rng& c2c,
+                                    int64_t* n_pulses) const {
+  if (n_pulses != nullptr) {
+    ++*n_pulses;  // one programming event stands for one pulse
+  }
   const double xi = d2d.normal();  // the device's fixed gain error (same draw every call: fresh d2d Rng)
   const double range = p_.g_max_s - p_.g_min_s;
   double g = g_target_s * (1.0 + p_.g_d2d_sigma_rel * xi);

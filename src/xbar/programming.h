@@ -31,8 +31,10 @@ class ProgrammingModel {
   [[nodiscard]] virtual double g_min_s() const = 0;
   [[nodiscard]] virtual double g_max_s() const = 0;
   // One programming event from conductance g_now_s towards g_target_s; returns the achieved conductance.
-  // Write-verify (mapping.h) calls it again with the read-back value.
-  virtual double program(double g_now_s, double g_target_s, core::Rng& d2d, core::Rng& c2c) const = 0;
+  // Write-verify (mapping.h) calls it again with the read-back value. n_pulses (if given) is increased by the
+  // number of programming pulses this event applied (gaussian: 1 per event; device: the planned train).
+  virtual double program(double g_now_s, double g_target_s, core::Rng& d2d, core::Rng& c2c,
+                         int64_t* n_pulses = nullptr) const = 0;
   // Reset the device, then apply n_pulses random programming pulses; returns the final conductance.
   virtual double random_pulses(int n_pulses, core::Rng& d2d, core::Rng& c2c) const = 0;
   // Read law of a device at nominal conductance g_s: {a1 (S), a3 (S/V²)}.
@@ -59,7 +61,8 @@ class GaussianProgramming final : public ProgrammingModel {
   [[nodiscard]] std::string type() const override { return type_; }
   [[nodiscard]] double g_min_s() const override { return p_.g_min_s; }
   [[nodiscard]] double g_max_s() const override { return p_.g_max_s; }
-  double program(double g_now_s, double g_target_s, core::Rng& d2d, core::Rng& c2c) const override;
+  double program(double g_now_s, double g_target_s, core::Rng& d2d, core::Rng& c2c,
+                 int64_t* n_pulses = nullptr) const override;
   double random_pulses(int n_pulses, core::Rng& d2d, core::Rng& c2c) const override;
 
  private:

@@ -1,6 +1,8 @@
 #include "xbar/registry.h"
 
 #include "xbar/device_programming.h"
+#include "xbar/encoding_differential.h"
+#include "xbar/encoding_offset.h"
 
 namespace pimtx::xbar {
 
@@ -29,6 +31,16 @@ const AdcRegistry& adc_registry() {
     r.add("uniform", [](core::Section& s, Eigen::Index cols, core::Rng* d2d) {
       return std::make_unique<UniformAdc>(UniformAdcParams::from_config(s), cols, *d2d);
     });
+    return r;
+  }();
+  return reg;
+}
+
+const SignedEncodingRegistry& signed_encoding_registry() {
+  static const SignedEncodingRegistry reg = [] {
+    SignedEncodingRegistry r("signed weight encoding");
+    r.add("differential", [](core::Section&) { return std::make_unique<DifferentialEncoding>(); });
+    r.add("offset", [](core::Section&) { return std::make_unique<OffsetEncoding>(); });
     return r;
   }();
   return reg;

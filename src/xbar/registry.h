@@ -8,13 +8,16 @@
 #include "core/registry.h"
 #include "xbar/peripherals.h"
 #include "xbar/programming.h"
+#include "xbar/signed_encoding.h"
 
 namespace pimtx::xbar {
 
 using ProgrammingRegistry = core::Registry<ProgrammingModel>;
 using AdcRegistry = core::Registry<Adc, Eigen::Index, core::Rng*>;
+using SignedEncodingRegistry = core::Registry<SignedEncoding>;
 
 const ProgrammingRegistry& programming_registry();
 const AdcRegistry& adc_registry();
+const SignedEncodingRegistry& signed_encoding_registry();  // "differential", "offset" (signed_encoding.h)
 
 }  // namespace pimtx::xbar

@@ -11,6 +11,11 @@
 // for each row the same result as if that row were passed alone (no batch-dependent behaviour) unless
 // the unit documents otherwise. Stochastic units draw from init.seed-derived core::Rng streams only.
 // write_stats() lets a unit add its own datasets under `group` of the result file (may do nothing).
+// Calibration (optional): a unit that sets ranges from data (DAC/ADC of an in-memory unit) asks for
+// n_calibration_passes() > 0; the owner (Transformer::calibrate) then runs calibration text that many times,
+// calling begin_calibration_pass(p) before and end_calibration_pass(p) after pass p on every unit. During a
+// pass forward() must still write y (a unit may return the exact product so that later layers see the
+// digital model's activations). Counts gathered during calibration are discarded by the owner.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +47,9 @@ class Linear {
   [[nodiscard]] virtual int64_t out_features() const = 0;
   virtual void forward(const ConstMatRef& x, MatRef y, OpCounts& counts) = 0;
   virtual void write_stats(io::ResultFile& /*file*/, const std::string& /*group*/) const {}
+  [[nodiscard]] virtual int n_calibration_passes() const { return 0; }
+  virtual void begin_calibration_pass(int /*pass*/) {}
+  virtual void end_calibration_pass(int /*pass*/) {}
 };
 
 using LinearRegistry = core::Registry<Linear, const LinearInit&>;
