@@ -5,7 +5,8 @@
 //      cells, 8-bit DAC/ADC) vs `digital`, same stories;
 //  (3) a GPT-2-124M-shaped model (12 layers, d 768, random N(0, 0.02) weights built in memory) with every linear
 //      layer but the classifier on 128×128 tiles: characterisation wall time, decode tokens/s, peak RSS.
-// usage: bench_pim_linear [--spice-n N (0 = skip ngspice)] [--eval-tokens N] [--gpt2-decode N] [--no-gpt2]
+// usage: bench_pim_linear [--spice-n N (0 = skip ngspice)] [--eval-tokens N] [--gpt2-decode N] [--gpt2-layers N]
+//        [--no-gpt2]   (--gpt2-layers < 12 builds fewer layers of the same shape, for loaded machines)
 #include <fmt/format.h>
 #include <sys/resource.h>
 
@@ -130,13 +131,13 @@ void eval_speed(int64_t n_tokens) {
       r0.n_tokens, d0, r0.mean_nll(), d1, r1.mean_nll(), d0 / d1, t_char);
 }
 
-arch::Model gpt2_shaped() {
+arch::Model gpt2_shaped(int n_layers) {
   arch::Model m;
   auto& c = m.config;
   c.family = arch::Family::gpt2;
   c.dim = 768;
   c.hidden_dim = 3072;
-  c.n_layers = 12;
+  c.n_layers = n_layers;
   c.n_heads = 12;
   c.n_kv_heads = 12;
   c.vocab_size = 50257;
@@ -176,8 +177,8 @@ arch::Model gpt2_shaped() {
   return m;
 }
 
-void gpt2_bench(int n_decode) {
-  const arch::Model m = gpt2_shaped();
+void gpt2_bench(int n_decode, int n_layers) {
+  const arch::Model m = gpt2_shaped(n_layers);
   const double rss0 = peak_rss_mb();
   core::Config xb = core::Config::from_string("[arch.linear]\ntype = 'crossbar'\ncount_read_power = false\n", "bench");
   const double t0 = now_s();
@@ -198,14 +199,15 @@ void gpt2_bench(int n_decode) {
   }
   const double t_dec = now_s() - t1;
   fmt::print(
-      "(3) GPT-2-124M-shaped random model, wqkv/wo/w1/w2 of 12 layers on 128x128 crossbars ({} threads): "
+      "(3) GPT-2-124M-shaped random model, wqkv/wo/w1/w2 of {} layers on 128x128 crossbars ({} threads): "
       "characterisation {:.1f} s; decode {:.2f} tok/s ({} tokens); peak RSS {:.0f} MB (model alone {:.0f} MB)\n",
-      std::max(1U, std::thread::hardware_concurrency()), t_char, n_decode / t_dec, n_decode, peak_rss_mb(), rss0);
+      n_layers, std::max(1U, std::thread::hardware_concurrency()), t_char, n_decode / t_dec, n_decode, peak_rss_mb(),
+      rss0);
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  int spice_n = 128, n_decode = 8;
+  int spice_n = 128, n_decode = 8, gpt2_layers = 12;
   int64_t eval_tokens = 3000;
   bool gpt2 = true;
   for (int i = 1; i < argc; ++i) {
@@ -216,17 +218,21 @@ int main(int argc, char** argv) {
       eval_tokens = std::atoll(argv[++i]);
     } else if (a == "--gpt2-decode" && i + 1 < argc) {
       n_decode = std::atoi(argv[++i]);
+    } else if (a == "--gpt2-layers" && i + 1 < argc) {
+      gpt2_layers = std::atoi(argv[++i]);
     } else if (a == "--no-gpt2") {
       gpt2 = false;
     } else {
-      fmt::print(stderr, "usage: bench_pim_linear [--spice-n N] [--eval-tokens N] [--gpt2-decode N] [--no-gpt2]\n");
+      fmt::print(
+          stderr,
+          "usage: bench_pim_linear [--spice-n N] [--eval-tokens N] [--gpt2-decode N] [--gpt2-layers N] [--no-gpt2]\n");
       return 2;
     }
   }
   tile_vs_spice(128, spice_n);
   eval_speed(eval_tokens);
   if (gpt2) {
-    gpt2_bench(n_decode);
+    gpt2_bench(n_decode, gpt2_layers);
   }
   return 0;
 }

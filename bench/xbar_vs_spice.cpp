@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     }
     circuits::CrossbarSpec spec;
     spec.n_rows = spec.n_cols = n;
-    spec.r_wire_row_ohm = spec.r_wire_col_ohm = spec.r_driver_ohm = spec.r_sense_ohm = 2.5;
+    spec.parasitics.r_wire_row_ohm = spec.parasitics.r_wire_col_ohm = spec.parasitics.r_driver_ohm =
+        spec.parasitics.r_sense_ohm = 2.5;
     core::Rng rng(1, "bench.xbar");
     const auto N = static_cast<Eigen::Index>(n);
     xbar::CellArray cells;

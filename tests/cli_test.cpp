@@ -62,9 +62,9 @@ TEST_CASE("CLI: TOML syntax error names file and line", "[cli]") {
   fs::remove_all(d);
 }
 
-TEST_CASE("CLI: info on a missing or non-HDF5 file exits 1", "[cli]") {
+TEST_CASE("CLI: info on a missing file exits 2, on a non-HDF5 file 1", "[cli]") {
   const fs::path d = scratch("info");
-  CHECK(run("info " + (d / "none.h5").string()).code == 1);
+  CHECK(run("info " + (d / "none.h5").string()).code == 2);  // a user error (issue 10, item 12)
   write_file(d / "x.h5", "plain text");
   const Result r = run("info " + (d / "x.h5").string());
   CHECK(r.code == 1);

@@ -19,7 +19,8 @@ TEST_CASE("metal-oxide read law: C++ model == SPICE subcircuit", "[spice][device
     s.n_rows = 1;
     s.n_cols = 1;
     s.cell = circuits::CellType::metal_oxide;
-    s.r_wire_row_ohm = s.r_wire_col_ohm = s.r_driver_ohm = s.r_sense_ohm = 0.0;  // device sees the source
+    s.parasitics.r_wire_row_ohm = s.parasitics.r_wire_col_ohm = s.parasitics.r_driver_ohm = s.parasitics.r_sense_ohm =
+        0.0;  // device sees the source
     s.g_s = {c.g0_s};
     s.xi = {c.xi};
     s.temp_k = c.temp_k;

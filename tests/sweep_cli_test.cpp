@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,10 +81,23 @@ size_t count_points(const fs::path& dir) {
   return n;
 }
 
+// A scratch directory removed when the test case ends.
+struct Scratch {
+  explicit Scratch(const std::string& name) : dir(pimtx::test::scratch_dir(name)) {}
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  fs::path dir;
+};
+
 }  // namespace
 
 TEST_CASE("sweep: --jobs 2 equals --jobs 1 bit for bit and a second run resumes everything", "[cli][sweep]") {
-  const fs::path d = pimtx::test::scratch_dir("sweep_jobs");
+  const Scratch scratch("sweep_jobs");
+  const fs::path& d = scratch.dir;
   const fs::path s = write_sweep(d, "400");
   const auto r1 = run_pimtx("sweep " + s.string() + " -o " + (d / "j1.h5").string() + " --jobs 1");
   INFO(r1.output);
@@ -105,7 +120,8 @@ TEST_CASE("sweep: --jobs 2 equals --jobs 1 bit for bit and a second run resumes 
 }
 
 TEST_CASE("sweep: killed with SIGKILL mid-way and resumed equals an uninterrupted run", "[cli][sweep]") {
-  const fs::path d = pimtx::test::scratch_dir("sweep_kill");
+  const Scratch scratch("sweep_kill");
+  const fs::path& d = scratch.dir;
   // 3,000 vectors: ~0.3 s of brute-force neighbours per point, so the kill lands mid-sweep.
   const fs::path s = write_sweep(d, "3000");
   const fs::path out = d / "killed.h5";
@@ -148,7 +164,8 @@ TEST_CASE("sweep: killed with SIGKILL mid-way and resumed equals an uninterrupte
 }
 
 TEST_CASE("sweep: a point with a bad value fails alone with its error in the table and exit 1", "[cli][sweep]") {
-  const fs::path d = pimtx::test::scratch_dir("sweep_bad");
+  const Scratch scratch("sweep_bad");
+  const fs::path& d = scratch.dir;
   const fs::path s = write_sweep(d, "300", ", 99");  // n_bits = 99 is out of range
   const auto r = run_pimtx("sweep " + s.string() + " -o " + (d / "bad.h5").string() + " --jobs 2");
   INFO(r.output);
@@ -174,7 +191,8 @@ TEST_CASE("sweep: a point with a bad value fails alone with its error in the tab
 }
 
 TEST_CASE("sweep: --shard 0/2 + --shard 1/2 + --merge equals a local run", "[cli][sweep]") {
-  const fs::path d = pimtx::test::scratch_dir("sweep_shard");
+  const Scratch scratch("sweep_shard");
+  const fs::path& d = scratch.dir;
   const fs::path s = write_sweep(d, "300");
   REQUIRE(run_pimtx("sweep " + s.string() + " -o " + (d / "local.h5").string()).code == 0);
   const std::string o = " -o " + (d / "sharded.h5").string();
@@ -199,7 +217,8 @@ TEST_CASE("sweep: mpirun -n 2 equals a local run", "[cli][sweep][mpi]") {
     WARN("MPI not built in or mpirun missing: test not run");
     return;
   }
-  const fs::path d = pimtx::test::scratch_dir("sweep_mpi");
+  const Scratch scratch("sweep_mpi");
+  const fs::path& d = scratch.dir;
   const fs::path s = write_sweep(d, "300");
   REQUIRE(run_pimtx("sweep " + s.string() + " -o " + (d / "local.h5").string()).code == 0);
   const std::string cmd = "mpirun --oversubscribe --allow-run-as-root -n 2 " + pimtx_bin() + " sweep " + s.string() +
@@ -214,7 +233,8 @@ TEST_CASE("sweep: mpirun -n 2 equals a local run", "[cli][sweep][mpi]") {
 }
 
 TEST_CASE("sweep: bad sweep files are usage errors naming the key", "[cli][sweep]") {
-  const fs::path d = pimtx::test::scratch_dir("sweep_errors");
+  const Scratch scratch("sweep_errors");
+  const fs::path& d = scratch.dir;
   const fs::path base = fs::path(PIMTX_SOURCE_DIR) / "experiments/lsh_nn/config.toml";
   write_file(d / "typo.toml", "[sweep]\nbase = \"" + base.string() + "\"\nseedz = [1]\n");
   auto r = run_pimtx("sweep " + (d / "typo.toml").string() + " -o " + (d / "x.h5").string());
@@ -232,4 +252,34 @@ TEST_CASE("sweep: bad sweep files are usage errors naming the key", "[cli][sweep
   CHECK(r.code == 2);
   CHECK(r.output.find("missing.toml") != std::string::npos);
   CHECK_FALSE(fs::exists(d / "x.h5"));
+}
+
+TEST_CASE("sweep: point ids follow the resolved config, not the position in the sweep", "[cli][sweep]") {
+  const Scratch scratch("sweep_ids");
+  const fs::path& d = scratch.dir;
+  auto ids = [&](const std::string& n_vectors, const std::string& extra) {
+    const auto r = run_pimtx("sweep " + write_sweep(d, n_vectors, extra).string() + " --list");
+    REQUIRE(r.code == 0);
+    std::map<std::string, std::string> out;  // "source bits seed" -> id
+    std::istringstream in(r.output);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string index, id, seed, source, bits;
+      ls >> index >> id >> seed >> source >> bits;
+      out[source + " " + bits + " " + seed] = id;
+    }
+    return out;
+  };
+  const auto a = ids("300", "");
+  const auto b = ids("300", ", 6");  // one more value: 12 points, the first 8 keep their ids
+  REQUIRE(a.size() == 8);
+  REQUIRE(b.size() == 12);
+  for (const auto& [k, id] : a) {
+    CHECK(b.at(k) == id);
+  }
+  const auto c = ids("301", "");  // a different fixed override: every id changes
+  for (const auto& [k, id] : a) {
+    CHECK(c.at(k) != id);
+  }
 }

@@ -28,10 +28,10 @@ Case make_case(size_t n_rows, size_t n_cols, double r_wire, uint64_t seed, circu
   c.spec.n_rows = n_rows;
   c.spec.n_cols = n_cols;
   c.spec.cell = cell;
-  c.spec.r_wire_row_ohm = r_wire;
-  c.spec.r_wire_col_ohm = 1.3 * r_wire;
-  c.spec.r_driver_ohm = 10.0;
-  c.spec.r_sense_ohm = 5.0;
+  c.spec.parasitics.r_wire_row_ohm = r_wire;
+  c.spec.parasitics.r_wire_col_ohm = 1.3 * r_wire;
+  c.spec.parasitics.r_driver_ohm = 10.0;
+  c.spec.parasitics.r_sense_ohm = 5.0;
   // Tight ngspice tolerances so that its Newton loop, not the comparison, limits nothing.
   c.spec.options = ".options reltol=1e-10 abstol=1e-18 vntol=1e-13";
   const auto R = static_cast<Eigen::Index>(n_rows), C = static_cast<Eigen::Index>(n_cols);
@@ -62,7 +62,8 @@ Case make_case(size_t n_rows, size_t n_cols, double r_wire, uint64_t seed, circu
     c.spec.v_rows_v.push_back(v);
     c.drive.word_v(i, 0) = v;
   }
-  c.par = xbar::Parasitics{c.spec.r_wire_row_ohm, c.spec.r_wire_col_ohm, c.spec.r_driver_ohm, c.spec.r_sense_ohm};
+  c.par = xbar::Parasitics{c.spec.parasitics.r_wire_row_ohm, c.spec.parasitics.r_wire_col_ohm,
+                           c.spec.parasitics.r_driver_ohm, c.spec.parasitics.r_sense_ohm};
   return c;
 }
 

@@ -137,11 +137,16 @@ Gpt2Tokenizer::Gpt2Tokenizer(const std::string& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(fmt::format("tokenizer file '{}': not valid JSON: {}", vpath, e.what()));
   }
+  if (!v.is_object()) {
+    throw ConfigError(fmt::format("tokenizer file '{}': not a JSON object of token -> id", vpath));
+  }
   for (const auto& [tok, idj] : v.items()) {
-    const int id = idj.get<int>();
-    if (id < 0 || id > 10'000'000) {
-      throw ConfigError(fmt::format("tokenizer file '{}': token '{}' has id {}", vpath, tok, id));
+    // Ids are dense (0 .. entries-1 in GPT-2's vocab.json), which also bounds the table allocated below.
+    if (!idj.is_number_integer() || idj.get<int64_t>() < 0 || idj.get<int64_t>() >= static_cast<int64_t>(v.size())) {
+      throw ConfigError(fmt::format("tokenizer file '{}': token '{}' has id {} (expected an integer in [0, {}))", vpath,
+                                    tok, idj.dump(), v.size()));
     }
+    const int id = idj.get<int>();
     vocab_[tok] = id;
     if (static_cast<size_t>(id) >= id_to_bytes_.size()) {
       id_to_bytes_.resize(id + 1);

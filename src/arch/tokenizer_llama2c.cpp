@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,19 @@ std::string Tokenizer::decode_all(const std::vector<int>& ids) const {
 }
 
 Llama2cTokenizer::Llama2cTokenizer(const std::string& path, int vocab_size) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw IoError(fmt::format("tokenizer file '{}': not found or not a regular file", path));
+  }
+  // Each token takes at least 8 bytes (score, length): check before allocating vocab_size entries.
+  const auto size = static_cast<uint64_t>(fs::file_size(path, ec));
+  if (vocab_size <= 0 || size < 4 + 8 * static_cast<uint64_t>(vocab_size)) {
+    throw IoError(
+        fmt::format("tokenizer file '{}': {} bytes cannot hold {} tokens (at least {} bytes): truncated, "
+                    "or the model's vocab_size does not match this tokenizer",
+                    path, size, vocab_size, 4 + 8 * static_cast<uint64_t>(std::max(vocab_size, 0))));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw IoError(fmt::format("tokenizer file '{}': cannot open", path));
@@ -46,6 +60,9 @@ Llama2cTokenizer::Llama2cTokenizer(const std::string& path, int vocab_size) {
   for (int i = 0; i < vocab_size; ++i) {
     int32_t len = 0;
     read(&scores_[i], 4, "score", i);
+    if (!std::isfinite(scores_[i])) {  // a NaN never wins a comparison: merges would silently change
+      throw ConfigError(fmt::format("tokenizer file '{}': token {} has merge score {}", path, i, scores_[i]));
+    }
     read(&len, 4, "length", i);
     if (len < 0 || len > max_len) {
       throw ConfigError(

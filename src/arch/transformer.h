@@ -50,6 +50,8 @@ class Transformer {
   void write_results(io::ResultFile& file, const std::string& group) const;
   // The attention unit of a layer (e.g. for an experiment to read a unit's statistics in memory).
   [[nodiscard]] const Attention& attention(int layer) const { return *ops_.at(static_cast<size_t>(layer)).attention; }
+  // The KV cache of a layer (e.g. for a calibration pass to read a unit's statistics).
+  [[nodiscard]] const KvCache& cache(int layer) const { return *ops_.at(static_cast<size_t>(layer)).cache; }
 
  private:
   struct LayerOps {

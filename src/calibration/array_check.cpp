@@ -33,10 +33,7 @@ ArrayReads run_metal_oxide_array_reads(spice::WorkerPool& pool, const ArrayCheck
       x.g_s = g0;
       x.xi = xi;
       x.temp_k = o.temp_k;
-      x.r_wire_row_ohm = o.r_wire_row_ohm;
-      x.r_wire_col_ohm = o.r_wire_col_ohm;
-      x.r_driver_ohm = o.r_driver_ohm;
-      x.r_sense_ohm = o.r_sense_ohm;
+      x.parasitics = o.parasitics;
       x.mode = circuits::CrossbarMode::read;
       for (size_t i = 0; i < n; ++i) {
         x.v_rows_v.push_back(p == 0 ? o.v_max_v : in.uniform(o.v_min_v, o.v_max_v));
@@ -110,9 +107,9 @@ std::vector<double> predict_metal_oxide_columns(const devices::MetalOxide& m, co
       cells.a3_s_per_v2(i, j) = law[1];
     }
   }
-  const xbar::Parasitics par{x.r_wire_row_ohm, x.r_wire_col_ohm, x.r_driver_ohm, x.r_sense_ohm};
-  // crossbar.h and array.h describe the same geometry (driver at column 0, sense at the last row, 0 Ω merges).
-  xbar::NodalSolver solver(cells, par);
+  // crossbar.h and array.h describe the same geometry (circuits/parasitics.h), so the spec's parasitics go in as
+  // they are.
+  xbar::NodalSolver solver(cells, x.parasitics);
   const auto r = solver.solve(drive);
   std::vector<double> out(x.n_cols);
   for (Eigen::Index j = 0; j < cols; ++j) {

@@ -31,7 +31,7 @@ struct ArrayCheckOptions {
   size_t n_patterns = 4;                         // input patterns per array; pattern 0 puts v_max_v on every row
   double g0_min_s = 3.16e-6, g0_max_s = 1.5e-4;  // per-cell G0, log-uniform
   double v_min_v = 0.05, v_max_v = 0.4;          // row inputs, uniform (patterns ≥ 1)
-  double r_wire_row_ohm = 2.5, r_wire_col_ohm = 2.5, r_driver_ohm = 10.0, r_sense_ohm = 10.0;
+  circuits::Parasitics parasitics{2.5, 2.5, 10.0, 10.0};  // crossbar.h's defaults
   double temp_k = 333.15;
 };
 

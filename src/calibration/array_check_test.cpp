@@ -38,7 +38,7 @@ TEST_CASE("crossbar read solve: zero parasitics give sum_i I_cell(V_i), parasiti
           "[calibration][array]") {
   const devices::MetalOxide m{devices::MetalOxideParams{}};
   auto x = random_array(5, 3);
-  x.r_wire_row_ohm = x.r_wire_col_ohm = x.r_driver_ohm = x.r_sense_ohm = 0;
+  x.parasitics = {};
   const auto cols = predict_metal_oxide_columns(m, x);
   for (size_t j = 0; j < x.n_cols; ++j) {
     double sum = 0;
@@ -52,7 +52,7 @@ TEST_CASE("crossbar read solve: zero parasitics give sum_i I_cell(V_i), parasiti
     CHECK(cols[j] == Approx(sum).epsilon(1e-14));
   }
   // 100 Ω everywhere: IR drops (a few % with ~100 µS cells) must reduce every column current.
-  x.r_wire_row_ohm = x.r_wire_col_ohm = x.r_driver_ohm = x.r_sense_ohm = 100;
+  x.parasitics = {100, 100, 100, 100};
   const auto lossy = predict_metal_oxide_columns(m, x);
   for (size_t j = 0; j < x.n_cols; ++j) {
     CHECK(lossy[j] < cols[j]);
@@ -72,8 +72,8 @@ TEST_CASE("crossbar read solve matches ngspice on metal-oxide arrays with parasi
   ArrayCheckOptions o;
   o.sizes = {4, 8};
   o.n_patterns = 2;
-  o.r_wire_row_ohm = 5;  // larger than the default so that the parasitics move the currents by ~1e-2
-  o.r_driver_ohm = 50;
+  o.parasitics.r_wire_row_ohm = 5;  // larger than the default so that the parasitics move the currents by ~1e-2
+  o.parasitics.r_driver_ohm = 50;
   auto reads = run_metal_oxide_array_reads(pool, o, 7);
   REQUIRE(reads.run.failed.empty());
   // Merged-node variants of the geometry: wires of 0 Ω (single-node lines) with driver/sense kept, and the reverse.
@@ -81,9 +81,9 @@ TEST_CASE("crossbar read solve matches ngspice on metal-oxide arrays with parasi
   for (int variant = 0; variant < 2; ++variant) {
     ArrayCase c = reads.cases[static_cast<size_t>(variant)];
     if (variant == 0) {
-      c.spec.r_wire_row_ohm = c.spec.r_wire_col_ohm = 0;
+      c.spec.parasitics.r_wire_row_ohm = c.spec.parasitics.r_wire_col_ohm = 0;
     } else {
-      c.spec.r_driver_ohm = c.spec.r_sense_ohm = 0;
+      c.spec.parasitics.r_driver_ohm = c.spec.parasitics.r_sense_ohm = 0;
     }
     spice::Job job;
     job.netlist = circuits::crossbar_lines(c.spec);
@@ -105,7 +105,7 @@ TEST_CASE("crossbar read solve matches ngspice on metal-oxide arrays with parasi
     const auto& c = reads.cases[k];
     const auto pred = predict_metal_oxide_columns(m, c.spec);
     auto ideal = c.spec;
-    ideal.r_wire_row_ohm = ideal.r_wire_col_ohm = ideal.r_driver_ohm = ideal.r_sense_ohm = 0;
+    ideal.parasitics = {};
     const auto no_ir = predict_metal_oxide_columns(m, ideal);
     for (size_t j = 0; j < pred.size(); ++j) {
       worst = std::max(worst, std::fabs(pred[j] / (*c.i_spice_a)[j] - 1));
@@ -212,10 +212,7 @@ TEST_CASE("array check: xbar's nodal solver gives the numbers of the former dens
   double worst = 0;
   for (const auto& g : golden) {
     auto x = random_array(g.n, 3);
-    x.r_wire_row_ohm = g.r_ohm[0];
-    x.r_wire_col_ohm = g.r_ohm[1];
-    x.r_driver_ohm = g.r_ohm[2];
-    x.r_sense_ohm = g.r_ohm[3];
+    x.parasitics = {g.r_ohm[0], g.r_ohm[1], g.r_ohm[2], g.r_ohm[3]};
     const auto cols = predict_metal_oxide_columns(m, x);
     REQUIRE(cols.size() == g.i_a.size());
     for (size_t j = 0; j < cols.size(); ++j) {

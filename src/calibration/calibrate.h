@@ -11,6 +11,8 @@
 //                      r_driver_ohm, r_sense_ohm (array_check.h; results in the card's /device/array_check)
 //   [calibrate.device]: base parameters of the model (its own keys, e.g. temperature_k), used where the data
 //                      do not determine a parameter.
+// Methods: one per device model, registered by name in registry.cpp (`model` selects it), one file each:
+// metal_oxide_calibration.h, gain_cell_calibration.h, vteam_calibration.h.
 // Contract: build() reads every key (so unknown keys are rejected before any work); run() fits and returns
 // the card, showing a core::Progress line per stage. CSV problems are ConfigErrors naming file/line/column.
 #pragma once
@@ -18,7 +20,9 @@
 #include <memory>
 #include <string>
 
+#include "calibration/spice_runner.h"
 #include "core/config.h"
+#include "core/registry.h"
 #include "devices/card.h"
 
 namespace pimtx::calibration {
@@ -28,6 +32,14 @@ class Calibration {
   virtual ~Calibration() = default;
   virtual devices::DeviceCard run() = 0;
 };
+
+// Calibration methods by model name; the factory gets the [calibrate] table, `source` and the seed.
+using CalibrationRegistry = core::Registry<Calibration, const std::string&, uint64_t>;
+const CalibrationRegistry& calibration_registry();  // "gain_cell", "metal_oxide", "vteam"
+
+// Shared by the methods: spice_workers (default 2) and the SPICE provenance of a card.
+size_t read_spice_workers(core::Section& cal);
+void put_provenance(devices::DeviceCard& c, const SpiceRun& r);
 
 std::unique_ptr<Calibration> build_calibration(core::Section& cal, uint64_t seed, const std::string& config_text);
 

@@ -1,3 +1,6 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -223,5 +226,45 @@ TEST_CASE("committed default cards load and build their models", "[calibration][
     CHECK(i == Approx(3.2e-5).epsilon(0.1));
     g.hold(c, g.params().retention == "exponential" ? g.params().tau_ret_s : 0.0);
     CHECK(c.v_store_v == Approx(0.8 * std::exp(-1.0)).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("device card versions: version 1 loads with defaults, a newer version is rejected", "[calibration][card]") {
+  using namespace pimtx::devices;
+  namespace fs = std::filesystem;
+  // The committed gain-cell card is version 2 and carries the Monte-Carlo spread and energies.
+  const auto v2 = load_device_card("data/devices/si_3t_gaincell.h5");
+  CHECK(v2.version == 2);
+  CHECK(v2.params.at("read.v_shift_d2d_sigma_v") > 0);
+  CHECK(v2.params.at("energy.e_read_j") > 0);
+  for (int64_t version : {int64_t{1}, int64_t{3}}) {
+    DeviceCard c = v2;
+    c.version = version;
+    if (version == 1) {  // a version-1 card: no spread or energy keys
+      for (const char* k : {"read.v_shift_d2d_sigma_v", "read.gain_d2d_sigma_rel", "energy.e_write_j",
+                            "energy.e_read_j", "energy.t_read_s"}) {
+        c.params.erase(k);
+      }
+    }
+    const fs::path path =
+        fs::temp_directory_path() / fmt::format("pimtx_card_v{}_{}.h5", version, static_cast<long>(::getpid()));
+    {
+      auto out = pimtx::io::ResultFile::create(path);
+      write_device_card(out, c);
+      out.commit();
+    }
+    if (version == 1) {
+      const auto back = load_device_card(path);
+      CHECK(back.version == 1);
+      auto cfg = pimtx::core::Config::from_string(back.to_toml());
+      auto sec = cfg.root();
+      const auto p = pimtx::devices::GainCellParams::from_config(sec);
+      CHECK(p.read.v_shift_d2d_sigma_v == 0.0);  // defaults for the keys a version-1 card lacks
+      CHECK(p.e_read_j == 0.0);
+    } else {
+      CHECK_THROWS_WITH(load_device_card(path),
+                        Catch::Contains("device card version 3") && Catch::Contains("reads versions 1..2"));
+    }
+    fs::remove(path);
   }
 }

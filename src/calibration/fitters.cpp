@@ -20,7 +20,7 @@ IvFit fit_metal_oxide_iv(const IvData& d, const devices::MetalOxideParams& base)
     by_g[d.g0_s[i]].push_back(i);
   }
   if (by_g.size() < 3) {
-    throw CalibrationError(fmt::format("metal_oxide I-V fit: need sweeps at >= 3 conductances, got {}", by_g.size()));
+    throw ConfigError(fmt::format("metal_oxide I-V fit: need sweeps at >= 3 conductances, got {}", by_g.size()));
   }
   std::vector<double> g, a1, a3;
   for (const auto& [g0, idx] : by_g) {

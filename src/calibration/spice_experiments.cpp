@@ -298,8 +298,32 @@ RetentionData run_gaincell_retention(spice::WorkerPool& pool, const GainCellSpic
   return d;
 }
 
+double delivered_energy_j(const spice::Result& r, const std::string& v_node, const std::string& i_branch, double t0,
+                          double t1) {
+  const auto& ts = r.at("time").real;
+  t1 = std::min(t1, ts.back());  // the read pulse's falling edge ends with the transient (rounding of the stop time)
+  auto power = [&](double t) { return -sample_at(r, v_node, t) * sample_at(r, i_branch, t); };
+  const auto& v = r.at(v_node).real;
+  const auto& i = r.at(i_branch).real;
+  double e = 0.0, t_prev = t0, p_prev = power(t0);
+  for (size_t k = 0; k < ts.size(); ++k) {
+    if (ts[k] <= t0) {
+      continue;
+    }
+    if (ts[k] >= t1) {
+      break;
+    }
+    const double p = -v[k] * i[k];
+    e += 0.5 * (p + p_prev) * (ts[k] - t_prev);
+    t_prev = ts[k];
+    p_prev = p;
+  }
+  return e + 0.5 * (power(t1) + p_prev) * (t1 - t_prev);
+}
+
 ReadData run_gaincell_read(spice::WorkerPool& pool, const GainCellSpiceOptions& o, const std::vector<double>& v_write_v,
-                           const std::vector<double>& v_rwl_v, SpiceRun& prov) {
+                           const std::vector<double>& v_rwl_v, SpiceRun& prov, GainCellEnergy* energy,
+                           double v_store_min_v, double v_rwl_energy_v) {
   std::vector<SpicePoint> pts;
   std::vector<circuits::GainCellSpec> specs;
   for (double vr : v_rwl_v) {
@@ -314,6 +338,15 @@ ReadData run_gaincell_read(spice::WorkerPool& pool, const GainCellSpiceOptions& 
     for (size_t c = 0; c < v_write_v.size(); ++c) {
       job.save.push_back(circuits::storage_vector(0, c));
       job.save.push_back(circuits::rbl_vector(c));
+      if (energy != nullptr) {
+        for (const auto& n : {fmt::format("wbl{}", c), fmt::format("rbl{}", c)}) {
+          job.save.push_back("v(" + n + ")");
+          job.save.push_back("v" + n + "#branch");
+        }
+      }
+    }
+    if (energy != nullptr) {
+      job.save.insert(job.save.end(), {"v(wwl0)", "vwwl0#branch", "v(rwl0)", "vrwl0#branch"});
     }
     job.timeout_s = 120;
     pts.push_back({fmt::format("gain-cell read transient at RWL = {} V", vr), std::move(job)});
@@ -329,12 +362,128 @@ ReadData run_gaincell_read(spice::WorkerPool& pool, const GainCellSpiceOptions& 
     const auto [a, b] = circuits::read_window(specs[j]);
     const double tm = 0.5 * (a + b);
     for (size_t c = 0; c < v_write_v.size(); ++c) {
-      d.v_store_v.push_back(sample_at(*run.results[j], circuits::storage_vector(0, c), tm));
+      // V_SN as stored, just before the RWL ramp: the read word line bootstraps the node during the read, and the
+      // law maps the held voltage (what a model of the cell knows) to the read current.
+      d.v_store_v.push_back(sample_at(*run.results[j], circuits::storage_vector(0, c), a - specs[j].t_edge_s));
       d.v_read_v.push_back(v_rwl_v[j]);
       d.i_read_a.push_back(-sample_at(*run.results[j], circuits::rbl_vector(c), tm));
     }
   }
+  if (energy != nullptr) {
+    // The transient at the RWL level nearest v_rwl_energy_v. Write phase: [0, WWL off]; read: the RWL pulse with
+    // its edges. Shared word lines are split evenly over the cells of the row.
+    size_t jb = 0;
+    for (size_t j = 0; j < pts.size(); ++j) {
+      if (std::abs(v_rwl_v[j] - v_rwl_energy_v) < std::abs(v_rwl_v[jb] - v_rwl_energy_v)) {
+        jb = j;
+      }
+    }
+    *energy = GainCellEnergy{};
+    if (run.results[jb]) {
+      const auto& r = *run.results[jb];
+      const auto& s = specs[jb];
+      const double t_w1 = circuits::write_end_s(s);
+      const auto [a, b] = circuits::read_window(s);
+      const double nc = static_cast<double>(v_write_v.size());
+      const double e_wwl = delivered_energy_j(r, "v(wwl0)", "vwwl0#branch", 0.0, t_w1) / nc;
+      const double e_rwl = delivered_energy_j(r, "v(rwl0)", "vrwl0#branch", a - s.t_edge_s, b + s.t_edge_s) / nc;
+      double ew = 0, er = 0;
+      size_t n = 0;
+      for (size_t c = 0; c < v_write_v.size(); ++c) {
+        const double vsn = sample_at(r, circuits::storage_vector(0, c), 0.5 * (a + b));
+        if (vsn < v_store_min_v) {
+          continue;
+        }
+        ew += e_wwl + delivered_energy_j(r, fmt::format("v(wbl{})", c), fmt::format("vwbl{}#branch", c), 0.0, t_w1);
+        er += e_rwl + delivered_energy_j(r, fmt::format("v(rbl{})", c), fmt::format("vrbl{}#branch", c), a - s.t_edge_s,
+                                         b + s.t_edge_s);
+        ++n;
+      }
+      if (n > 0) {
+        energy->e_write_j = ew / static_cast<double>(n);
+        energy->e_read_j = er / static_cast<double>(n);
+      }
+      energy->n_cells = n;
+      energy->t_read_s = s.t_read_s;
+      energy->v_rwl_v = v_rwl_v[jb];
+    }
+  }
   return d;
+}
+
+GainCellMc run_gaincell_mc(spice::WorkerPool& pool, const GainCellSpiceOptions& o, const std::vector<double>& dvt_v,
+                           double retention_write_v, double t_hold_s, size_t n_samples,
+                           const std::vector<double>& read_write_v, double v_rwl_v, SpiceRun& prov) {
+  GainCellMc out;
+  out.n_cells = dvt_v.size() / 3;
+  out.n_levels = read_write_v.size();
+  const size_t nc = out.n_cells, nl = out.n_levels;
+  // Retention: one row of n_cells mismatched cells.
+  auto sr = gc_spec(o, std::vector<double>(nc, retention_write_v));
+  sr.dvt_v = dvt_v;
+  sr.t_hold_s = t_hold_s;
+  sr.v_read_v = {0.0};
+  const double t0 = circuits::write_end_s(sr) + sr.t_edge_s;
+  spice::Job jr;
+  jr.netlist = circuits::gaincell_lines(sr);
+  jr.commands = {
+      fmt::format("tran 1n {} 0 {}", circuits::num(circuits::total_duration_s(sr)), circuits::num(t_hold_s / 400))};
+  jr.save = {"time"};
+  for (size_t c = 0; c < nc; ++c) {
+    jr.save.push_back(circuits::storage_vector(0, c));
+  }
+  jr.timeout_s = 600;
+  // Read: columns (cell k, level l) at k * nl + l, then the nl reference cells.
+  std::vector<double> levels, dvt;
+  for (size_t k = 0; k <= nc; ++k) {
+    for (size_t l = 0; l < nl; ++l) {
+      levels.push_back(read_write_v[l]);
+      for (size_t q = 0; q < 3; ++q) {
+        dvt.push_back(k < nc ? dvt_v[3 * k + q] : 0.0);
+      }
+    }
+  }
+  auto sd = gc_spec(o, levels);
+  sd.dvt_v = dvt;
+  sd.t_hold_s = 20e-9;
+  sd.t_read_s = 20e-9;
+  sd.v_read_v = {v_rwl_v};
+  spice::Job jd;
+  jd.netlist = circuits::gaincell_lines(sd);
+  jd.commands = {fmt::format("tran 0.1n {} 0 0.5n", circuits::num(circuits::total_duration_s(sd)))};
+  jd.save = {"time"};
+  for (size_t c = 0; c < levels.size(); ++c) {
+    jd.save.push_back(circuits::storage_vector(0, c));
+    jd.save.push_back(circuits::rbl_vector(c));
+  }
+  jd.timeout_s = 600;
+  auto run = run_points(pool,
+                        {{"gain-cell Monte-Carlo retention transient", jr},
+                         {fmt::format("gain-cell Monte-Carlo read transient at RWL = {} V", v_rwl_v), jd}},
+                        "spice gain-cell Monte Carlo");
+  merge_runs(prov, run);
+  if (run.results[0]) {
+    for (size_t c = 0; c < nc; ++c) {
+      for (size_t k = 0; k < n_samples; ++k) {
+        const double tt = 1e-8 * std::pow(t_hold_s / 1e-8, static_cast<double>(k) / static_cast<double>(n_samples - 1));
+        out.retention.cell.push_back(static_cast<double>(c));
+        out.retention.t_s.push_back(tt);
+        out.retention.v_store_v.push_back(sample_at(*run.results[0], circuits::storage_vector(0, c), t0 + tt));
+      }
+    }
+  }
+  if (run.results[1]) {
+    const auto [a, b] = circuits::read_window(sd);
+    const double tm = 0.5 * (a + b);
+    for (size_t c = 0; c < levels.size(); ++c) {
+      const double v = sample_at(*run.results[1], circuits::storage_vector(0, c), a - sd.t_edge_s);  // as stored
+      const double i = -sample_at(*run.results[1], circuits::rbl_vector(c), tm);
+      (c < nc * nl ? out.v_store_v : out.ref_v_store_v).push_back(v);
+      (c < nc * nl ? out.i_read_a : out.ref_i_read_a).push_back(i);
+    }
+    out.read_ok = true;
+  }
+  return out;
 }
 
 }  // namespace pimtx::calibration

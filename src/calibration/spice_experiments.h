@@ -79,9 +79,39 @@ RetentionData run_gaincell_retention(spice::WorkerPool& pool, const GainCellSpic
                                      const std::vector<double>& v_write_v, double t_hold_s, size_t n_samples,
                                      SpiceRun& prov);
 // Read: for each RWL level in v_rwl_v one transient writes the WBL levels `v_write_v` (one cell each), holds
-// t_hold_s and reads; V_SN and the read current are sampled mid-read. v_read_v in ReadData = the RWL level.
+// t_hold_s and reads; V_SN is sampled as stored (just before the RWL ramp: the read bootstraps the node by a few
+// mV) and the read current mid-read. v_read_v in ReadData = the RWL level.
+// Energy per access from the same read transients (energy != nullptr): the energy the write word line and the write
+// bit lines deliver, -∫V·I dt over the write phase (slot start to WWL off), and the energy the read bit lines and
+// the read word line deliver over the read pulse, each per cell and averaged over the cells with
+// V_SN >= v_store_min_v, at the RWL level nearest v_rwl_energy_v. Units J; t_read_s = the read pulse's flat part.
+struct GainCellEnergy {
+  double e_write_j = 0, e_read_j = 0, t_read_s = 0, v_rwl_v = 0;
+  size_t n_cells = 0;
+};
 ReadData run_gaincell_read(spice::WorkerPool& pool, const GainCellSpiceOptions& o, const std::vector<double>& v_write_v,
-                           const std::vector<double>& v_rwl_v, SpiceRun& prov);
+                           const std::vector<double>& v_rwl_v, SpiceRun& prov, GainCellEnergy* energy = nullptr,
+                           double v_store_min_v = 0.0, double v_rwl_energy_v = 0.9);
+
+// Device-to-device Monte Carlo (card version 2): n_cells cells, each with its own V_T offsets dvt_v (n_cells, 3) of
+// MW, MS, MR (BSIM4 delvto; the caller draws them by Pelgrom's law). One transient writes retention_write_v into
+// every cell and holds t_hold_s (retention per cell: `retention`, cells 0..n_cells-1); one transient writes each
+// level of read_write_v into every cell plus one offset-free reference cell per level and reads at v_rwl_v
+// (i_read_a / v_store_v (n_cells, n_levels), ref_* (n_levels)).
+struct GainCellMc {
+  RetentionData retention;
+  std::vector<double> i_read_a, v_store_v;          // (n_cells, n_levels)
+  std::vector<double> ref_i_read_a, ref_v_store_v;  // (n_levels)
+  size_t n_cells = 0, n_levels = 0;
+  bool read_ok = false;
+};
+GainCellMc run_gaincell_mc(spice::WorkerPool& pool, const GainCellSpiceOptions& o, const std::vector<double>& dvt_v,
+                           double retention_write_v, double t_hold_s, size_t n_samples,
+                           const std::vector<double>& read_write_v, double v_rwl_v, SpiceRun& prov);
+
+// ∫_{t0}^{t1} -v(node)·i(branch) dt (trapezoid on the transient's own time points, the ends interpolated).
+double delivered_energy_j(const spice::Result& r, const std::string& v_node, const std::string& i_branch, double t0,
+                          double t1);
 
 // Value of vector `name` at time t (exact at an ngspice time point, else linear interpolation).
 double sample_at(const spice::Result& r, const std::string& name, double t);

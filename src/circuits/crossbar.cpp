@@ -152,14 +152,7 @@ void CrossbarSpec::validate() const {
   if (!(vteam.v_on_v < 0.0) || !(vteam.v_off_v > 0.0)) {
     bad("vteam.v_on_v", num(vteam.v_on_v), "need v_on_v < 0 < v_off_v");
   }
-  for (const auto& [name, r] : {std::pair<const char*, double>{"r_wire_row_ohm", r_wire_row_ohm},
-                                {"r_wire_col_ohm", r_wire_col_ohm},
-                                {"r_driver_ohm", r_driver_ohm},
-                                {"r_sense_ohm", r_sense_ohm}}) {
-    if (!(r >= 0.0) || !std::isfinite(r)) {
-      bad(name, num(r), "must be >= 0 (0 merges the nodes)");
-    }
-  }
+  parasitics.validate("crossbar");
   if (sense == SenseMode::load_resistor && (!(r_load_ohm > 0.0) || !std::isfinite(r_load_ohm))) {
     bad("r_load_ohm", num(r_load_ohm), "must be > 0");
   }
@@ -188,11 +181,11 @@ void CrossbarSpec::validate() const {
 }
 
 std::string wl_node(const CrossbarSpec& s, size_t row, size_t col) {
-  return fmt::format("w{}_{}", row, s.r_wire_row_ohm > 0.0 ? col : 0);
+  return fmt::format("w{}_{}", row, s.parasitics.r_wire_row_ohm > 0.0 ? col : 0);
 }
 
 std::string bl_node(const CrossbarSpec& s, size_t row, size_t col) {
-  return fmt::format("b{}_{}", s.r_wire_col_ohm > 0.0 ? row : s.n_rows - 1, col);
+  return fmt::format("b{}_{}", s.parasitics.r_wire_col_ohm > 0.0 ? row : s.n_rows - 1, col);
 }
 
 std::string sense_vector(size_t col) { return fmt::format("vs{}#branch", col); }
@@ -216,8 +209,8 @@ std::string crossbar_netlist(const CrossbarSpec& s) {
   line(fmt::format(
       "* parameters: n_rows={} n_cols={} cell={} r_wire_row_ohm={} r_wire_col_ohm={} r_driver_ohm={} "
       "r_sense_ohm={} sense={} mode={}",
-      m, n, cell_type_name(s.cell), num(s.r_wire_row_ohm), num(s.r_wire_col_ohm), num(s.r_driver_ohm),
-      num(s.r_sense_ohm),
+      m, n, cell_type_name(s.cell), num(s.parasitics.r_wire_row_ohm), num(s.parasitics.r_wire_col_ohm),
+      num(s.parasitics.r_driver_ohm), num(s.parasitics.r_sense_ohm),
       s.sense == SenseMode::virtual_ground ? "virtual_ground" : "load_resistor r_load_ohm=" + num(s.r_load_ohm),
       mode_name(s.mode)));
   if (s.mode == CrossbarMode::write_half || s.mode == CrossbarMode::write_third) {
@@ -245,30 +238,32 @@ std::string crossbar_netlist(const CrossbarSpec& s) {
   dc_levels(s, rows, cols);
   for (size_t i = 0; i < m; ++i) {
     const std::string w0 = wl_node(s, i, 0);
-    const std::string src_node = s.r_driver_ohm > 0.0 ? fmt::format("dr{}", i) : w0;
+    const std::string src_node = s.parasitics.r_driver_ohm > 0.0 ? fmt::format("dr{}", i) : w0;
     const std::string value =
         s.mode == CrossbarMode::pulse_train ? pulse_waveform(s, s.pulse_rows_v, i, m) : "DC " + num(rows[i]);
     line(fmt::format("Vr{} {} 0 {}", i, src_node, value));
-    if (s.r_driver_ohm > 0.0) {
-      line(fmt::format("Rdr{} {} {} {}", i, src_node, w0, num(s.r_driver_ohm)));
+    if (s.parasitics.r_driver_ohm > 0.0) {
+      line(fmt::format("Rdr{} {} {} {}", i, src_node, w0, num(s.parasitics.r_driver_ohm)));
     }
-    if (s.r_wire_row_ohm > 0.0) {
+    if (s.parasitics.r_wire_row_ohm > 0.0) {
       for (size_t j = 0; j + 1 < n; ++j) {
-        line(fmt::format("Rw{}_{} {} {} {}", i, j, wl_node(s, i, j), wl_node(s, i, j + 1), num(s.r_wire_row_ohm)));
+        line(fmt::format("Rw{}_{} {} {} {}", i, j, wl_node(s, i, j), wl_node(s, i, j + 1),
+                         num(s.parasitics.r_wire_row_ohm)));
       }
     }
   }
   // Bit-line segments and sense.
   for (size_t j = 0; j < n; ++j) {
-    if (s.r_wire_col_ohm > 0.0) {
+    if (s.parasitics.r_wire_col_ohm > 0.0) {
       for (size_t i = 0; i + 1 < m; ++i) {
-        line(fmt::format("Rb{}_{} {} {} {}", i, j, bl_node(s, i, j), bl_node(s, i + 1, j), num(s.r_wire_col_ohm)));
+        line(fmt::format("Rb{}_{} {} {} {}", i, j, bl_node(s, i, j), bl_node(s, i + 1, j),
+                         num(s.parasitics.r_wire_col_ohm)));
       }
     }
     const std::string end = bl_node(s, m - 1, j);
-    const std::string sense_node = s.r_sense_ohm > 0.0 ? fmt::format("s{}", j) : end;
-    if (s.r_sense_ohm > 0.0) {
-      line(fmt::format("Rs{} {} {} {}", j, end, sense_node, num(s.r_sense_ohm)));
+    const std::string sense_node = s.parasitics.r_sense_ohm > 0.0 ? fmt::format("s{}", j) : end;
+    if (s.parasitics.r_sense_ohm > 0.0) {
+      line(fmt::format("Rs{} {} {} {}", j, end, sense_node, num(s.parasitics.r_sense_ohm)));
     }
     const std::string value =
         s.mode == CrossbarMode::pulse_train ? pulse_waveform(s, s.pulse_cols_v, j, n) : "DC " + num(cols[j]);

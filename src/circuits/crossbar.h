@@ -40,6 +40,8 @@
 #include <string>
 #include <vector>
 
+#include "circuits/parasitics.h"
+
 namespace pimtx::circuits {
 
 enum class CellType { resistor, metal_oxide, vteam };
@@ -73,10 +75,7 @@ struct CrossbarSpec {
   VteamCellParams vteam;
 
   // Parasitics (Ohm, >= 0; 0 merges nodes, see the geometry above).
-  double r_wire_row_ohm = 2.5;
-  double r_wire_col_ohm = 2.5;
-  double r_driver_ohm = 10.0;
-  double r_sense_ohm = 10.0;
+  Parasitics parasitics{2.5, 2.5, 10.0, 10.0};
   SenseMode sense = SenseMode::virtual_ground;
   double r_load_ohm = 1e3;  // load_resistor sense only (> 0)
 

@@ -37,10 +37,10 @@ CrossbarSpec random_spec(size_t m, size_t n, uint64_t seed) {
   for (size_t i = 0; i < m; ++i) {
     s.v_rows_v.push_back(rng.uniform(-0.3, 0.3));
   }
-  s.r_wire_row_ohm = 2.5;
-  s.r_wire_col_ohm = 3.5;
-  s.r_driver_ohm = 10.0;
-  s.r_sense_ohm = 7.0;
+  s.parasitics.r_wire_row_ohm = 2.5;
+  s.parasitics.r_wire_col_ohm = 3.5;
+  s.parasitics.r_driver_ohm = 10.0;
+  s.parasitics.r_sense_ohm = 7.0;
   return s;
 }
 
@@ -65,9 +65,9 @@ std::vector<double> nodal_sense_currents(const CrossbarSpec& s) {
     I(a) += g * v;
   };
   for (size_t i = 0; i < m; ++i) {
-    to_fixed(W(i, 0), 1.0 / s.r_driver_ohm, s.v_rows_v[i]);
+    to_fixed(W(i, 0), 1.0 / s.parasitics.r_driver_ohm, s.v_rows_v[i]);
     for (size_t j = 0; j + 1 < n; ++j) {
-      conn(W(i, j), W(i, j + 1), 1.0 / s.r_wire_row_ohm);
+      conn(W(i, j), W(i, j + 1), 1.0 / s.parasitics.r_wire_row_ohm);
     }
     for (size_t j = 0; j < n; ++j) {
       conn(W(i, j), B(i, j), s.g_s[i * n + j]);
@@ -75,14 +75,14 @@ std::vector<double> nodal_sense_currents(const CrossbarSpec& s) {
   }
   for (size_t j = 0; j < n; ++j) {
     for (size_t i = 0; i + 1 < m; ++i) {
-      conn(B(i, j), B(i + 1, j), 1.0 / s.r_wire_col_ohm);
+      conn(B(i, j), B(i + 1, j), 1.0 / s.parasitics.r_wire_col_ohm);
     }
-    to_fixed(B(m - 1, j), 1.0 / s.r_sense_ohm, 0.0);
+    to_fixed(B(m - 1, j), 1.0 / s.parasitics.r_sense_ohm, 0.0);
   }
   const Eigen::VectorXd v = G.partialPivLu().solve(I);
   std::vector<double> out;
   for (size_t j = 0; j < n; ++j) {
-    out.push_back(v(B(m - 1, j)) / s.r_sense_ohm);
+    out.push_back(v(B(m - 1, j)) / s.parasitics.r_sense_ohm);
   }
   return out;
 }
@@ -123,10 +123,10 @@ TEST_CASE("crossbar netlist has the documented elements and header", "[circuits]
 
 TEST_CASE("zero resistances merge nodes instead of emitting elements", "[circuits]") {
   auto s = random_spec(2, 3, 2);
-  s.r_wire_row_ohm = 0.0;
-  s.r_wire_col_ohm = 0.0;
-  s.r_driver_ohm = 0.0;
-  s.r_sense_ohm = 0.0;
+  s.parasitics.r_wire_row_ohm = 0.0;
+  s.parasitics.r_wire_col_ohm = 0.0;
+  s.parasitics.r_driver_ohm = 0.0;
+  s.parasitics.r_sense_ohm = 0.0;
   const auto lines = crossbar_lines(s);
   CHECK(count_prefix(lines, "Rw") == 0);
   CHECK(count_prefix(lines, "Rb") == 0);
@@ -171,7 +171,7 @@ TEST_CASE("write modes bias unselected lines with V/2 and V/3", "[circuits]") {
 
 TEST_CASE("bad crossbar specs are ConfigErrors naming the field", "[circuits]") {
   CrossbarSpec s;
-  s.r_wire_row_ohm = -1.0;
+  s.parasitics.r_wire_row_ohm = -1.0;
   CHECK_THROWS_WITH(crossbar_netlist(s), Catch::Contains("r_wire_row_ohm"));
   s = CrossbarSpec{};
   s.mode = CrossbarMode::write_half;
@@ -217,7 +217,7 @@ TEST_CASE("non-square crossbar with load-resistor sense matches the nodal soluti
   s.sense = SenseMode::load_resistor;
   s.r_load_ohm = 500.0;
   auto ref = s;
-  ref.r_sense_ohm = s.r_sense_ohm + s.r_load_ohm;
+  ref.parasitics.r_sense_ohm = s.parasitics.r_sense_ohm + s.r_load_ohm;
   const auto want = nodal_sense_currents(ref);
   const auto got = spice_sense_currents(s);
   for (size_t j = 0; j < 2; ++j) {

@@ -18,10 +18,10 @@ CrossbarSpec single_cell(CellType cell) {
   s.n_rows = 1;
   s.n_cols = 1;
   s.cell = cell;
-  s.r_wire_row_ohm = 0.0;
-  s.r_wire_col_ohm = 0.0;
-  s.r_driver_ohm = 0.0;
-  s.r_sense_ohm = 0.0;
+  s.parasitics.r_wire_row_ohm = 0.0;
+  s.parasitics.r_wire_col_ohm = 0.0;
+  s.parasitics.r_driver_ohm = 0.0;
+  s.parasitics.r_sense_ohm = 0.0;
   return s;
 }
 

@@ -42,6 +42,29 @@ void GainCellSpec::validate() const {
   if (!v_read_v.empty() && v_read_v.size() != n_rows) {
     bad("v_read_v", fmt::format("({} values)", v_read_v.size()), fmt::format("must hold {} values", n_rows));
   }
+  if (!t_read_row_s.empty()) {
+    if (t_read_row_s.size() != n_rows) {
+      bad("t_read_row_s", fmt::format("({} values)", t_read_row_s.size()), fmt::format("must hold {} values", n_rows));
+    }
+    for (double t : t_read_row_s) {
+      if (!(t >= 0.0) || t > t_read_s) {
+        bad("t_read_row_s", num(t), fmt::format("each pulse must be in [0, t_read_s = {}] s", num(t_read_s)));
+      }
+    }
+  }
+  if (!dvt_v.empty()) {
+    if (dvt_v.size() != 3 * n_rows * n_cols) {
+      bad("dvt_v", fmt::format("({} values)", dvt_v.size()), fmt::format("must hold {} values", 3 * n_rows * n_cols));
+    }
+    if (type != GainCellType::t3) {
+      bad("dvt_v", "(set)", "V_T offsets are only wired into the 3T cell");
+    }
+    for (double d : dvt_v) {
+      if (!std::isfinite(d) || std::abs(d) > 0.5) {
+        bad("dvt_v", num(d), "each offset must be in [-0.5, 0.5] V");
+      }
+    }
+  }
   for (const auto& [name, v] : {std::pair<const char*, double>{"w_m", w_m},
                                 {"l_m", l_m},
                                 {"c_sn_f", c_sn_f},
@@ -103,6 +126,14 @@ std::string gaincell_netlist(const GainCellSpec& s) {
       num(total_duration_s(s))));
   line("* regenerate: " + (s.command.empty() ? std::string("(generated through the C++ API)") : s.command));
   line("* read current of column c = -i(vrbl{c}); storage node of cell (r,c) = v(xc{r}_{c}.sn)");
+  if (!s.t_read_row_s.empty()) {
+    std::string w;
+    for (double t : s.t_read_row_s) {
+      w += (w.empty() ? "" : " ") + num(t);
+    }
+    line("* dot product: row r's read pulse lasts t_read_row_s[r] = " + w +
+         " s; column c's result is its charge Q_c = integral of -i(vrbl{c}) over the read phase");
+  }
   line("* ---- circuits/gc_nmos.mod (embedded) ----");
   out += circuit_file("gc_nmos.mod");
   line(t3 ? "* ---- circuits/gaincell_3t.sub (embedded) ----" : "* ---- circuits/gaincell_2t.sub (embedded) ----");
@@ -123,9 +154,15 @@ std::string gaincell_netlist(const GainCellSpec& s) {
     const double active = t3 ? read_level(r) : s.v_rbl_v - read_level(r);
     add(rd, 0.0, idle);
     add(rd, t_read0 - te, idle);
-    add(rd, t_read0, active);
-    add(rd, t_read1, active);
-    add(rd, t_read1 + te, idle);
+    if (s.t_read_row_s.empty()) {
+      add(rd, t_read0, active);
+      add(rd, t_read1, active);
+      add(rd, t_read1 + te, idle);
+    } else if (s.t_read_row_s[r] > 0.0) {
+      add(rd, t_read0, active);
+      add(rd, t_read0 + s.t_read_row_s[r], active);
+      add(rd, t_read0 + s.t_read_row_s[r] + te, idle);
+    }
     line(fmt::format("V{}{} {}{} 0 {}", t3 ? "rwl" : "rsl", r, t3 ? "rwl" : "rsl", r, pwl(rd)));
   }
   for (size_t c = 0; c < s.n_cols; ++c) {
@@ -143,8 +180,13 @@ std::string gaincell_netlist(const GainCellSpec& s) {
   }
   for (size_t r = 0; r < s.n_rows; ++r) {
     for (size_t c = 0; c < s.n_cols; ++c) {
-      line(fmt::format("Xc{}_{} wwl{} wbl{} {}{} rbl{} {} w={} l={} c_sn={}", r, c, r, c, t3 ? "rwl" : "rsl", r, c,
-                       t3 ? "gc3t" : "gc2t", num(s.w_m), num(s.l_m), num(s.c_sn_f)));
+      std::string dvt;
+      if (!s.dvt_v.empty()) {
+        const size_t k = 3 * (r * s.n_cols + c);
+        dvt = fmt::format(" dvt_w={} dvt_s={} dvt_r={}", num(s.dvt_v[k]), num(s.dvt_v[k + 1]), num(s.dvt_v[k + 2]));
+      }
+      line(fmt::format("Xc{}_{} wwl{} wbl{} {}{} rbl{} {} w={} l={} c_sn={}{}", r, c, r, c, t3 ? "rwl" : "rsl", r, c,
+                       t3 ? "gc3t" : "gc2t", num(s.w_m), num(s.l_m), num(s.c_sn_f), dvt));
     }
   }
   if (!s.options.empty()) {

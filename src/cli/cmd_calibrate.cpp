@@ -1,14 +1,52 @@
 // `pimtx calibrate CONFIG.toml -o data/devices/NAME.h5`: fit a device model and write a device card
 // (src/calibration/README.md, devices/card.h).
+#include <fmt/format.h>
+
+#include <cmath>
 #include <iostream>
 #include <memory>
 
 #include "calibration/calibrate.h"
 #include "cli/commands.h"
+#include "core/errors.h"
 #include "core/progress.h"
 #include "devices/card.h"
+#include "devices/registry.h"
+#include "xbar/device_programming.h"
 
 namespace pimtx::cli {
+
+namespace {
+
+// The checks reading the card applies (xbar::memristor_model_from_card for memristor models; gain-cell cards
+// have no reader yet, so at least every number must be finite, as reading them through the config would
+// demand), so calibrate never writes a card that is rejected later.
+void check_card(const devices::DeviceCard& card, const std::string& out) {
+  try {
+    if (devices::memristor_registry().contains(card.model)) {
+      (void)xbar::memristor_model_from_card(card, out);
+    }
+    for (const auto& [key, v] : card.params) {
+      if (!std::isfinite(v)) {
+        throw ConfigError(fmt::format("parameter '{}' = {}", key, v));
+      }
+    }
+    for (const auto& [key, values] : card.arrays) {
+      for (double v : values) {
+        if (!std::isfinite(v)) {
+          throw ConfigError(fmt::format("array '{}' holds {}", key, v));
+        }
+      }
+    }
+  } catch (const Error&) {
+    rethrow_with_context<CalibrationError>(fmt::format(
+        "the fitted '{}' card fails the checks applied when reading it, so it is not written (degenerate input "
+        "data, e.g. no conductance change?)",
+        card.model));
+  }
+}
+
+}  // namespace
 
 void add_calibrate_command(CLI::App& app, ActionTable& actions) {
   struct Opts {
@@ -32,6 +70,7 @@ void add_calibrate_command(CLI::App& app, ActionTable& actions) {
     run_job(cfg, seed, o->out, [&](io::ResultFile& f) {
       auto card = job->run();
       card.config_text = cfg.resolved_text();
+      check_card(card, o->out);
       devices::write_device_card(f, card);
       for (const auto& [name, q] : card.fits) {
         std::cout << "fit " << name << ": R^2 = " << q.r2 << ", rms residual = " << q.rms_residual

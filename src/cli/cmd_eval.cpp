@@ -46,6 +46,7 @@ class EvalExperiment final : public Experiment {
     calib_max_tokens_ = ev.get_int("calibration_max_tokens", 0, core::Range::non_negative());
     model_ = std::make_unique<arch::Model>(arch::load_model(model_path_));
     tok_ = arch::load_tokenizer(tok_path_, model_->config.vocab_size);
+    check_generation_fits(ev);
     engine_ = std::make_unique<arch::Transformer>(*model_, root.section("arch"), seed);
     arch_spec_ = cost::ArchSpec::from_section(root.section("arch"));
     auto cost_cfg = root.section("cost");
@@ -147,6 +148,24 @@ class EvalExperiment final : public Experiment {
   [[nodiscard]] const std::string& last_line() const { return last_line_; }
 
  private:
+  // Generation stops at the model's context: say so instead of silently returning fewer tokens.
+  void check_generation_fits(core::Section& ev) const {
+    if (n_generate_ == 0) {
+      return;
+    }
+    const int64_t ctx = model_->config.seq_len;
+    const auto n_prompt = static_cast<int64_t>(prompt_.empty() ? 1 : tok_->encode(prompt_, true).size());
+    if (n_prompt >= ctx) {
+      ev.fail("prompt",
+              fmt::format("the prompt is {} tokens (with BOS); the model's context is {} tokens", n_prompt, ctx));
+    }
+    if (n_prompt + n_generate_ > ctx) {
+      ev.fail("n_generate", fmt::format("{} tokens after a {}-token prompt exceed the model's context of {} tokens "
+                                        "(at most {})",
+                                        n_generate_, n_prompt, ctx, ctx - n_prompt));
+    }
+  }
+
   uint64_t seed_;
   std::string model_path_, tok_path_, text_path_, prompt_;
   int64_t max_tokens_ = 0, n_generate_ = 0, n_calib_ = 0, calib_max_tokens_ = 0;
@@ -160,13 +179,26 @@ class EvalExperiment final : public Experiment {
   std::string last_line_;
 };
 
+// A TOML basic string holding `s` exactly: quotes, backslashes and every control character escaped
+// (a raw newline used to end the string early, so a multi-line --prompt kept literal quote marks).
 std::string toml_quoted(const std::string& s) {
   std::string q = "\"";
   for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
     if (ch == '"' || ch == '\\') {
       q += '\\';
+      q += ch;
+    } else if (ch == '\n') {
+      q += "\\n";
+    } else if (ch == '\t') {
+      q += "\\t";
+    } else if (ch == '\r') {
+      q += "\\r";
+    } else if (c < 0x20 || c == 0x7f) {
+      q += fmt::format("\\u{:04X}", c);
+    } else {
+      q += ch;
     }
-    q += ch;
   }
   return q + "\"";
 }

@@ -11,23 +11,16 @@
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "core/rng.h"
+#include "io/output_path.h"
 
 namespace pimtx::cli {
 
 namespace {
 
-// Write atomically: a temporary file renamed into place, so a failure leaves no partial netlist.
+// Atomic (a failure or an interrupt leaves no partial netlist), after checking the path.
 void write_text(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) {
-      std::filesystem::remove(tmp);
-      throw IoError(fmt::format("cannot write netlist '{}'", path));
-    }
-  }
-  std::filesystem::rename(tmp, path);
+  io::check_output_path(path, {});
+  io::write_text_atomic(path, text);
 }
 
 // A list option of length 1 is broadcast to n entries; otherwise it must have n entries.
@@ -81,12 +74,12 @@ void add_netlist_command(CLI::App& app, ActionTable& actions) {
   xb->add_flag("--d2d", x->d2d, "metal_oxide: draw a device-to-device xi ~ N(0,1) per cell");
   xb->add_option("--x0", x->spec.x0_default, "vteam: initial state of every cell")->check(CLI::Range(0.0, 1.0));
   xb->add_option("--seed", x->seed, "Seed of the conductance / d2d draws (streams circuits.g, circuits.d2d)");
-  xb->add_option("--r-wire-row-ohm", x->spec.r_wire_row_ohm, "Word-line segment resistance")
+  xb->add_option("--r-wire-row-ohm", x->spec.parasitics.r_wire_row_ohm, "Word-line segment resistance")
       ->check(CLI::NonNegativeNumber);
-  xb->add_option("--r-wire-col-ohm", x->spec.r_wire_col_ohm, "Bit-line segment resistance")
+  xb->add_option("--r-wire-col-ohm", x->spec.parasitics.r_wire_col_ohm, "Bit-line segment resistance")
       ->check(CLI::NonNegativeNumber);
-  xb->add_option("--r-driver-ohm", x->spec.r_driver_ohm, "Driver resistance")->check(CLI::NonNegativeNumber);
-  xb->add_option("--r-sense-ohm", x->spec.r_sense_ohm, "Sense resistance")->check(CLI::NonNegativeNumber);
+  xb->add_option("--r-driver-ohm", x->spec.parasitics.r_driver_ohm, "Driver resistance")->check(CLI::NonNegativeNumber);
+  xb->add_option("--r-sense-ohm", x->spec.parasitics.r_sense_ohm, "Sense resistance")->check(CLI::NonNegativeNumber);
   xb->add_option("--sense", x->sense, "Sense mode")->check(CLI::IsMember({"virtual_ground", "load_resistor"}));
   xb->add_option("--r-load-ohm", x->spec.r_load_ohm, "Load resistance (load_resistor sense)")
       ->check(CLI::PositiveNumber);
@@ -149,7 +142,8 @@ void add_netlist_command(CLI::App& app, ActionTable& actions) {
   struct GOpts {
     circuits::GainCellSpec spec;
     std::string type = "3t", out;
-    std::vector<double> v_store, v_read;
+    std::vector<double> v_store, v_read, x;
+    bool dot = false;
   };
   auto g = std::make_shared<GOpts>();
   CLI::App* gc =
@@ -170,12 +164,31 @@ void add_netlist_command(CLI::App& app, ActionTable& actions) {
   gc->add_option("--t-read-s", g->spec.t_read_s, "Read pulse width")->check(CLI::PositiveNumber);
   gc->add_option("--options", g->spec.options, "Options card written as given");
   gc->add_option("--analysis", g->spec.analysis, "Analysis card written as given, e.g. \".tran 0.1n 200n\"");
+  gc->add_flag("--dot", g->dot,
+               "Dot-product array (Leroux et al. Fig. 1): the rows' read pulses last x_r * t_read_s (--x), all "
+               "columns integrate their bit-line charge Q_c = int -i(vrbl{c}) dt at the held RBL");
+  gc->add_option("--x", g->x, "--dot: word-line inputs in [0, 1] (pulse width / t_read_s): one, or rows");
   gc->add_option("-o,--output", g->out, "Netlist file to write")->required();
   (*children)[gc] = [g]() {
     auto& s = g->spec;
     s.type = g->type == "3t" ? circuits::GainCellType::t3 : circuits::GainCellType::t2;
     s.v_store_v = broadcast(g->v_store, s.n_rows * s.n_cols, "--v-store");
     s.v_read_v = broadcast(g->v_read, s.n_rows, "--v-read");
+    if (!g->x.empty() && !g->dot) {
+      throw UsageError("pimtx netlist gaincell: --x needs --dot");
+    }
+    if (g->dot) {
+      const auto inputs = broadcast(g->x.empty() ? std::vector<double>{1.0} : g->x, s.n_rows, "--x");
+      for (double v : inputs) {
+        if (!(v >= 0.0 && v <= 1.0)) {
+          throw UsageError(fmt::format("pimtx netlist gaincell: --x value {} is outside [0, 1]", v));
+        }
+        s.t_read_row_s.push_back(v * s.t_read_s);
+      }
+      if (s.analysis.empty()) {
+        s.analysis = fmt::format(".tran {:g} {:.9g}", s.t_edge_s / 10, circuits::total_duration_s(s));
+      }
+    }
     s.command = command_line();
     write_text(g->out, circuits::gaincell_netlist(s));
     std::cout << "wrote " << g->out << "\n";

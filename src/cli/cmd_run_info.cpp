@@ -56,6 +56,17 @@ void add_info_command(CLI::App& app, ActionTable& actions) {
   CLI::App* sub = app.add_subcommand("info", "Print what a pimtx result file holds (groups, datasets, units, meta)");
   sub->add_option("file", *path, "Result file (HDF5)")->required();
   actions[sub] = [path]() {
+    // A wrong argument is a usage error (exit 2); a corrupt file stays a runtime failure (exit 1).
+    std::error_code ec;
+    if (!std::filesystem::exists(*path, ec)) {
+      throw UsageError(fmt::format("result file not found: {}", *path));
+    }
+    if (std::filesystem::is_directory(*path, ec)) {
+      throw UsageError(fmt::format("'{}' is a directory; give a result file (HDF5)", *path));
+    }
+    if (!std::filesystem::is_regular_file(*path, ec)) {  // a fifo would block, a device never ends
+      throw UsageError(fmt::format("'{}' is not a regular file; give a result file (HDF5)", *path));
+    }
     io::ResultReader r(*path);
     r.describe(std::cout);
     cost::print_summary(*path, std::cout);

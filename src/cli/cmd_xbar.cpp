@@ -118,10 +118,7 @@ XbarJob read_job(core::Config& cfg, uint64_t seed) {
       job.cells.a3_s_per_v2 = job.cells.a1_s * k;
     }
   }
-  job.parasitics.r_wire_row_ohm = arr.get_double("r_wire_row_ohm", 0.0, core::Range::non_negative());
-  job.parasitics.r_wire_col_ohm = arr.get_double("r_wire_col_ohm", 0.0, core::Range::non_negative());
-  job.parasitics.r_driver_ohm = arr.get_double("r_driver_ohm", 0.0, core::Range::non_negative());
-  job.parasitics.r_sense_ohm = arr.get_double("r_sense_ohm", 0.0, core::Range::non_negative());
+  job.parasitics = xbar::Parasitics::from_config(arr, {});  // ideal array by default
   job.cells.validate("array");
 
   const Eigen::Index rows = job.cells.rows();
@@ -145,6 +142,9 @@ XbarJob read_job(core::Config& cfg, uint64_t seed) {
   } else {
     const auto n = in.get_int("n_vectors", 1, core::Range::closed(1, 1 << 20));
     const double lo = in.get_double("v_min_v", 0.0), hi = in.get_double("v_max_v", 0.2);
+    if (lo > hi) {
+      in.fail("v_max_v", fmt::format("v_min_v = {} V exceeds v_max_v = {} V", lo, hi));
+    }
     core::Rng rng(seed, "xbar.cli.input");
     job.drive.word_v.resize(rows, n);
     for (Eigen::Index k = 0; k < n; ++k) {

@@ -233,9 +233,12 @@ class LshAttentionExperiment final : public Experiment {
     const int hd = mc.dim / mc.n_heads;
     std::vector<double> off;
     for (int l = 0; l < mc.n_layers; ++l) {
-      const auto& u = dynamic_cast<const arch::LshAttention&>(e.attention(l));
       for (int h = 0; h < mc.n_kv_heads; ++h) {
-        const auto m = u.key_mean(h);
+        const auto m = e.attention(l).statistic("key_mean", h);
+        if (m.size() != static_cast<size_t>(hd)) {
+          throw NumericError(fmt::format("lsh_attention: layer {} kv head {} gave {} key-mean values, expected {}", l,
+                                         h, m.size(), hd));
+        }
         off.insert(off.end(), m.begin(), m.end());
       }
     }
@@ -276,10 +279,10 @@ class LshAttentionExperiment final : public Experiment {
       double sum = 0.0, sum_b = 0.0;
       int n = 0;
       for (int l = 0; l < n_lsh_layers; ++l) {
-        const auto& u = dynamic_cast<const arch::LshAttention&>(e.attention(l));
+        const arch::Attention& u = e.attention(l);
         for (int h = 0; h < model_->config.n_heads; ++h) {
-          sum += u.attended_frac(h);
-          sum_b += u.attended_frac_beyond(h);
+          sum += u.statistic("attended_frac", h).at(0);
+          sum_b += u.statistic("attended_frac_beyond", h).at(0);
           ++n;
         }
       }

@@ -31,10 +31,7 @@ class SpiceCrossbarExperiment : public Experiment {
       c.fail("g_max_s", fmt::format("{} is below g_min_s = {}", g_max_s_, g_min_s_));
     }
     spec_.temp_k = c.get_double("temp_k", 333.0, core::Range::closed(200.0, 500.0));
-    spec_.r_wire_row_ohm = c.get_double("r_wire_row_ohm", 2.5, core::Range::non_negative());
-    spec_.r_wire_col_ohm = c.get_double("r_wire_col_ohm", 2.5, core::Range::non_negative());
-    spec_.r_driver_ohm = c.get_double("r_driver_ohm", 10.0, core::Range::non_negative());
-    spec_.r_sense_ohm = c.get_double("r_sense_ohm", 10.0, core::Range::non_negative());
+    spec_.parasitics = circuits::Parasitics::from_config(c, spec_.parasitics);  // crossbar.h's defaults
     v_min_v_ = c.get_double("v_in_min_v", 0.0, core::Range::closed(-1.0, 1.0));
     v_max_v_ = c.get_double("v_in_max_v", 0.2, core::Range::closed(-1.0, 1.0));
     if (v_max_v_ < v_min_v_) {
@@ -103,8 +100,9 @@ class SpiceCrossbarExperiment : public Experiment {
         "ngspice op: {:.3f} s wall; total sense current {:.6e} A\n"
         "column current vs ideal G^T V: mean |rel diff| {:.4e}, max {:.4e}\n"
         "column 0: spice {:.6e} A, ideal {:.6e} A",
-        n, m, circuits::cell_type_name(spec_.cell), spec_.r_wire_row_ohm, spec_.r_wire_col_ohm, spec_.r_driver_ohm,
-        spec_.r_sense_ohm, seed_, wall_s, total_spice, mean_abs, max_abs, spice_a[0], ideal_a[0]);
+        n, m, circuits::cell_type_name(spec_.cell), spec_.parasitics.r_wire_row_ohm, spec_.parasitics.r_wire_col_ohm,
+        spec_.parasitics.r_driver_ohm, spec_.parasitics.r_sense_ohm, seed_, wall_s, total_spice, mean_abs, max_abs,
+        spice_a[0], ideal_a[0]);
   }
 
  private:

@@ -4,6 +4,7 @@
 
 #include "core/errors.h"
 #include "core/progress.h"
+#include "io/output_path.h"
 
 namespace pimtx::cli {
 
@@ -47,9 +48,16 @@ uint64_t master_seed(core::Config& cfg) {
   return static_cast<uint64_t>(root.get_int("seed", 1, core::Range::closed(0, 9.2e18)));
 }
 
+std::vector<std::string> run_inputs(const core::Config& cfg) {
+  std::vector<std::string> inputs = cfg.paths_read();
+  inputs.push_back(cfg.origin());  // the config file itself ("<string>" when there is none: never a file)
+  return inputs;
+}
+
 void run_job(core::Config& cfg, uint64_t seed, const std::filesystem::path& out,
              const std::function<void(io::ResultFile&)>& body) {
   cfg.check_unknown();
+  io::check_output_path(out, run_inputs(cfg));
   io::RunMeta meta;
   meta.command = command_line();
   meta.config_origin = cfg.origin();

@@ -10,7 +10,9 @@ std::unique_ptr<Experiment> make_spice_crossbar_experiment(core::Section& root,
 
 std::unique_ptr<Experiment> make_lsh_attention_experiment(core::Section& root, uint64_t seed);  // exp_lsh_attention.cpp
 
-std::unique_ptr<Experiment> make_cost_experiment(core::Section& root, uint64_t seed);    // cmd_cost.cpp
+std::unique_ptr<Experiment> make_cost_experiment(core::Section& root, uint64_t seed);  // cmd_cost.cpp
+std::unique_ptr<Experiment> make_gain_cell_attention_experiment(core::Section& root,
+                                                                uint64_t seed);          // exp_gain_cell_attention.cpp
 std::unique_ptr<Experiment> make_lsh_nn_experiment(core::Section& root, uint64_t seed);  // exp_lsh_nn.cpp
 
 ExperimentRegistry make_experiment_registry() {
@@ -20,6 +22,7 @@ ExperimentRegistry make_experiment_registry() {
   r.add("eval", make_eval_experiment);
   r.add("lsh_attention", make_lsh_attention_experiment);
   r.add("cost", make_cost_experiment);
+  r.add("gain_cell_attention", make_gain_cell_attention_experiment);
   r.add("lsh_nn", make_lsh_nn_experiment);
   return r;
 }

@@ -23,6 +23,8 @@ struct ConfigState {
   fs::path base_dir;  // relative paths in the document resolve against this
   std::set<std::string> known;
   std::set<std::string> overridden;
+  // Every path get_path() returned, shared with copies made by copy_to() (for output path checks).
+  std::shared_ptr<std::vector<std::string>> paths_read = std::make_shared<std::vector<std::string>>();
 };
 
 namespace {
@@ -405,6 +407,7 @@ std::string Section::get_path(std::string_view key, const std::string& def, bool
     fail(key, fmt::format("file not found: {}", resolved));
   }
   SectionAccess::resolve(*this, key, resolved);
+  state_->paths_read->push_back(resolved);
   return resolved;
 }
 
@@ -416,6 +419,58 @@ Section Section::section(std::string_view key) {
   }
   table_for_insert(state_->resolved, key_path(key));
   return Section(state_, key_path(key));
+}
+
+namespace {
+template <class T>
+void put_value(ConfigState& st, const std::string& path, std::string_view key, T&& value) {
+  table_for_insert(st.doc, path).insert_or_assign(std::string(key), std::forward<T>(value));
+}
+template <class T>
+toml::array to_array(const std::vector<T>& v) {
+  toml::array a;
+  for (const auto& x : v) {
+    a.push_back(x);
+  }
+  return a;
+}
+}  // namespace
+
+void Section::set_double(std::string_view key, double v) { put_value(*state_, path_, key, v); }
+void Section::set_int(std::string_view key, int64_t v) { put_value(*state_, path_, key, v); }
+void Section::set_bool(std::string_view key, bool v) { put_value(*state_, path_, key, v); }
+void Section::set_string(std::string_view key, const std::string& v) { put_value(*state_, path_, key, v); }
+void Section::set_double_array(std::string_view key, const std::vector<double>& v) {
+  put_value(*state_, path_, key, to_array(v));
+}
+void Section::set_int_array(std::string_view key, const std::vector<int64_t>& v) {
+  put_value(*state_, path_, key, to_array(v));
+}
+void Section::set_string_array(std::string_view key, const std::vector<std::string>& v) {
+  put_value(*state_, path_, key, to_array(v));
+}
+
+Section::Kind Section::kind(std::string_view key) const {
+  const toml::node* n = SectionAccess::find(*this, key);
+  if (n == nullptr) {
+    return Kind::absent;
+  }
+  switch (n->type()) {
+    case toml::node_type::floating_point:
+      return Kind::number;
+    case toml::node_type::integer:
+      return Kind::integer;
+    case toml::node_type::boolean:
+      return Kind::boolean;
+    case toml::node_type::string:
+      return Kind::string;
+    case toml::node_type::array:
+      return Kind::array;
+    case toml::node_type::table:
+      return Kind::table;
+    default:
+      return Kind::other;
+  }
 }
 
 std::vector<std::string> Section::keys() const {
@@ -445,6 +500,7 @@ Config Section::copy_to(std::string_view under) const {
   Config c;
   c.state_->origin = state_->origin;
   c.state_->base_dir = state_->base_dir;
+  c.state_->paths_read = state_->paths_read;
   toml::table& dst = table_for_insert(c.state_->doc, std::string(under));
   if (const toml::table* t = table_at(*state_, path_)) {
     dst = *t;
@@ -598,5 +654,7 @@ std::string Config::document_text() const {
 }
 
 const std::string& Config::origin() const { return state_->origin; }
+
+const std::vector<std::string>& Config::paths_read() const { return *state_->paths_read; }
 
 }  // namespace pimtx::core

@@ -64,6 +64,20 @@ class Section {
   // must_exist: ConfigError naming the key and path if the file is missing.
   std::string get_path(std::string_view key, const std::string& def, bool must_exist);
 
+  // Writing, for to_config() (the inverse of a unit's from_config()): put a value into the document at this
+  // table, creating the table (and its parents) if needed; an existing value is replaced. Not recorded in the
+  // resolved config (that holds what was read).
+  void set_double(std::string_view key, double v);
+  void set_int(std::string_view key, int64_t v);
+  void set_bool(std::string_view key, bool v);
+  void set_string(std::string_view key, const std::string& v);
+  void set_double_array(std::string_view key, const std::vector<double>& v);
+  void set_int_array(std::string_view key, const std::vector<int64_t>& v);
+  void set_string_array(std::string_view key, const std::vector<std::string>& v);
+  // What the document holds at `key` (without marking it known), for code that walks a written table.
+  enum class Kind { absent, number, integer, boolean, string, array, table, other };
+  [[nodiscard]] Kind kind(std::string_view key) const;
+
   // Sub-table `key` (marked known). Absent tables give an empty section.
   Section section(std::string_view key);
   // Names of the sub-tables/keys present in this table (document order not guaranteed: sorted).
@@ -112,6 +126,9 @@ class Config {
   // The input document (after overrides) as TOML text.
   [[nodiscard]] std::string document_text() const;
   [[nodiscard]] const std::string& origin() const;
+  // The file paths read so far through get_path() (also through copies from Section::copy_to()): the
+  // inputs of a run, which its output must not overwrite.
+  [[nodiscard]] const std::vector<std::string>& paths_read() const;
 
  private:
   std::shared_ptr<ConfigState> state_;

@@ -162,7 +162,14 @@ TEST_CASE("gain-cell and CAM models: card field first, then the table, then the 
   cards.gain_cell_path = "data/devices/si_3t_gaincell.h5";
   cost::ComponentInit init;
   init.cards = &cards;
-  // The committed card has no measured energies yet (issue 13 adds them): the C·V² estimate from its c_store_f.
+  // The committed card carries energies measured from its ngspice transients (issue 13): they win.
+  const std::string w0 =
+      "type='gain_cell_write'\nc_line_f=64e-15\nc_line_f_source='x'\nv_write_v=0.9\nv_write_v_source='x'";
+  REQUIRE(cards.gain_cell->params.count("energy.e_write_j") == 1);
+  CHECK(make(w0, init)->energy_j() == cards.gain_cell->params.at("energy.e_write_j"));
+  // Without them: the C·V² estimate from its c_store_f, and the read law.
+  cards.gain_cell->params.erase("energy.e_write_j");
+  cards.gain_cell->params.erase("energy.e_read_j");
   const std::string w =
       "type='gain_cell_write'\nc_line_f=64e-15\nc_line_f_source='x'\nv_write_v=0.9\nv_write_v_source='x'";
   const double c_sn = cards.gain_cell->params.at("c_store_f");

@@ -34,7 +34,7 @@ std::string units_of_key(const std::string& key) {
   }
   static const std::pair<const char*, const char*> table[] = {{"_per_s", "1/s"}, {"_ohm", "ohm"}, {"_s", "s"},
                                                               {"_v", "V"},       {"_a", "A"},     {"_f", "F"},
-                                                              {"_k", "K"},       {"_hz", "Hz"}};
+                                                              {"_k", "K"},       {"_hz", "Hz"},   {"_j", "J"}};
   for (const auto& [suf, unit] : table) {
     if (ends_with(key, suf)) {
       return unit;
@@ -66,6 +66,9 @@ std::string DeviceCard::to_toml() const {
   for (const auto& [k, v] : strings) {
     put(k, toml_quote(v));
   }
+  for (const auto& [k, v] : flags) {
+    put(k, v ? "true" : "false");
+  }
   std::string out;
   for (const auto& l : lines[""]) {
     out += l + "\n";
@@ -82,10 +85,47 @@ std::string DeviceCard::to_toml() const {
   return out;
 }
 
+namespace {
+void walk_model_table(DeviceCard& c, core::Section& t, const std::string& prefix) {
+  for (const auto& key : t.keys()) {
+    const std::string k = prefix + key;
+    switch (t.kind(key)) {
+      case core::Section::Kind::number:
+      case core::Section::Kind::integer:
+        c.params[k] = t.get_double(key, 0.0);
+        break;
+      case core::Section::Kind::boolean:
+        c.flags[k] = t.get_bool(key, false);
+        break;
+      case core::Section::Kind::string:
+        if (k == "type") {
+          c.model = t.get_string(key, "");
+        } else {
+          c.strings[k] = t.get_string(key, "");
+        }
+        break;
+      case core::Section::Kind::array:
+        c.arrays[k] = t.get_double_array(key, {});
+        break;
+      case core::Section::Kind::table: {
+        auto sub = t.section(key);
+        walk_model_table(c, sub, k + ".");
+        break;
+      }
+      default:
+        t.fail(key, "a device card holds numbers, arrays, strings and booleans only");
+    }
+  }
+}
+}  // namespace
+
+void DeviceCard::set_model_params(core::Section& table) { walk_model_table(*this, table, ""); }
+
 void write_device_card(io::ResultFile& out, const DeviceCard& c) {
   out.create_group("/device");
   out.set_attr("/device", "model", c.model);
   out.set_attr("/device", "source", c.source);
+  out.set_attr("/device", "card_version", c.version);
   out.create_group("/device/params");
   for (const auto& [k, v] : c.params) {
     const std::string p = "/device/params/" + k;
@@ -107,6 +147,10 @@ void write_device_card(io::ResultFile& out, const DeviceCard& c) {
   out.create_group("/device/strings");
   for (const auto& [k, v] : c.strings) {
     out.write_string("/device/strings/" + k, v);
+  }
+  out.create_group("/device/flags");
+  for (const auto& [k, v] : c.flags) {
+    out.write_scalar("/device/flags/" + k, v ? 1.0 : 0.0, "1");
   }
   out.create_group("/device/validity");
   for (const auto& [k, v] : c.validity) {
@@ -153,6 +197,14 @@ DeviceCard load_device_card(const std::filesystem::path& path) {
   DeviceCard c;
   c.model = r.attr_string("/device", "model");
   c.source = r.attr_string("/device", "source");
+  c.version =
+      r.has_attr("/device", "card_version") ? static_cast<int64_t>(r.attr_double("/device", "card_version")) : 1;
+  if (c.version < 1 || c.version > k_card_version) {
+    throw ConfigError(
+        fmt::format("{}: device card version {} is not readable by this pimtx (reads versions 1..{}); "
+                    "regenerate the card with the command in its /device/provenance/config",
+                    path.string(), c.version, k_card_version));
+  }
   static const std::set<std::string> known{"metal_oxide", "vteam", "gain_cell"};
   if (known.count(c.model) == 0) {
     throw ConfigError(fmt::format("{}: unknown device model '{}' in card", path.string(), c.model));
@@ -174,6 +226,11 @@ DeviceCard load_device_card(const std::filesystem::path& path) {
   }
   for (const auto& k : r.children("/device/strings")) {
     c.strings[k] = r.read_string("/device/strings/" + k);
+  }
+  if (r.exists("/device/flags")) {
+    for (const auto& k : r.children("/device/flags")) {
+      c.flags[k] = r.read_doubles("/device/flags/" + k).at(0) != 0.0;
+    }
   }
   for (const auto& k : r.children("/device/validity")) {
     const auto v = r.read_doubles("/device/validity/" + k);

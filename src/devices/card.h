@@ -2,10 +2,16 @@
 // provenance, stored in the /device group of a pimtx HDF5 file (docs/results-format.md).
 //
 // Layout (all under /device):
-//   attrs model ("metal_oxide" | "vteam" | "gain_cell"), source ("spice" | "csv" | "reference")
+//   attrs model ("metal_oxide" | "vteam" | "gain_cell"), source ("spice" | "csv" | "reference"),
+//         card_version (k_card_version; absent in version-1 cards)
+// Versions: 1 = the original layout; 2 adds the gain cell's device-to-device read spread, Monte-Carlo retention
+// spread and per-access energies (params read.v_shift_d2d_sigma_v, read.gain_d2d_sigma_rel, energy.*). A version-1
+// card still loads (its model then uses the defaults for the missing keys: no read spread, energy 0 = not
+// measured); a card newer than k_card_version is rejected with a ConfigError naming the file and both versions.
 //   params/<key>        scalar, units from the key's suffix; attr std_err (fit uncertainty, 0 if not fitted)
 //   arrays/<key>        1-D arrays (e.g. a1_law_si, read.coef_si)
 //   strings/<key>       strings (e.g. retention.type)
+//   flags/<key>         booleans as 0/1 (e.g. write_noise; absent in older cards)
 //   validity/<name>     [min, max] of the range the card was calibrated on; models throw outside it
 //   derived/<key>       fitted figures that are not model keys (e.g. set_scale_rel), attr std_err
 //   fit/<name>/{r2, rms_residual, max_abs_residual, max_rel_residual, n_points}
@@ -27,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/config.h"
 #include "io/h5.h"
 
 namespace pimtx::devices {
@@ -36,13 +43,17 @@ struct FitQuality {
   int64_t n_points = 0;
 };
 
+inline constexpr int64_t k_card_version = 2;
+
 struct DeviceCard {
+  int64_t version = k_card_version;
   std::string model;
   std::string source;
   std::map<std::string, double> params;
   std::map<std::string, double> std_err;
   std::map<std::string, std::vector<double>> arrays;
   std::map<std::string, std::string> strings;
+  std::map<std::string, bool> flags;  // boolean model keys (/device/flags/<key>, 0 or 1)
   std::map<std::string, std::pair<double, double>> validity;
   std::map<std::string, FitQuality> fits;
   std::map<std::string, double> derived;  // fitted figures that are not model keys (/device/derived/<key>)
@@ -57,6 +68,10 @@ struct DeviceCard {
 
   // The parameters as a TOML table body (dotted keys become sub-tables), for the model's from_config().
   [[nodiscard]] std::string to_toml() const;
+  // Fill params / arrays / strings / flags from a table written by the model's Params::to_config() (the exact
+  // inverse of from_config(), so a card reloads to the same parameters): numbers → params, arrays → arrays,
+  // strings → strings, booleans → flags, sub-tables → dotted keys; the top-level `type` is the card's model.
+  void set_model_params(core::Section& table);
 };
 
 // Unit of a key from its suffix (_ohm → ohm, _s → s, _v → V, _a → A, _f → F, _k → K, _hz → Hz, else "1").

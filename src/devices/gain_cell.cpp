@@ -54,6 +54,21 @@ double ReadPolynomial::eval(double vs, double vr) const {
   return s;
 }
 
+double ReadPolynomial::eval_extended(double vs, double vr) const {
+  // Slopes at the edges by one-sided differences over 1 mV (the polynomial is smooth there).
+  const double h = 1e-3;
+  if (vs < v_store_min_v) {
+    const double i_lo = eval(v_store_min_v, vr);
+    const double k = (eval(v_store_min_v + h, vr) - i_lo) / h / i_lo;
+    return i_lo * std::exp(k * (vs - v_store_min_v));
+  }
+  if (vs > v_store_max_v) {
+    const double i_hi = eval(v_store_max_v, vr);
+    return i_hi + (i_hi - eval(v_store_max_v - h, vr)) / h * (vs - v_store_max_v);
+  }
+  return eval(vs, vr);
+}
+
 void GainCellParams::validate() const {
   auto fail = [](const std::string& what) { throw ConfigError("gain_cell parameters: " + what); };
   if (!(c_store_f > 0) || !(temperature_k > 0) || !(tau_ret_s > 0) || !(tau_ret_d2d_sigma_rel >= 0)) {
@@ -75,6 +90,13 @@ void GainCellParams::validate() const {
   if (!read.coef_si.empty() && read.coef_si.size() != ReadPolynomial::n_terms(read.n_degree)) {
     fail(fmt::format("read polynomial degree {} needs {} coefficients, got {}", read.n_degree,
                      ReadPolynomial::n_terms(read.n_degree), read.coef_si.size()));
+  }
+  if (!(read.v_shift_d2d_sigma_v >= 0) || !(read.gain_d2d_sigma_rel >= 0)) {
+    fail(fmt::format("need read.v_shift_d2d_sigma_v >= 0 ({}), read.gain_d2d_sigma_rel >= 0 ({})",
+                     read.v_shift_d2d_sigma_v, read.gain_d2d_sigma_rel));
+  }
+  if (!(e_write_j >= 0) || !(e_read_j >= 0) || !(t_read_s >= 0)) {
+    fail(fmt::format("need energy.e_write_j, e_read_j, t_read_s >= 0 ({}, {}, {})", e_write_j, e_read_j, t_read_s));
   }
 }
 
@@ -102,8 +124,44 @@ GainCellParams GainCellParams::from_config(core::Section& s) {
   p.read.v_store_max_v = rd.get_double("v_store_max_v", p.read.v_store_max_v);
   p.read.v_read_min_v = rd.get_double("v_read_min_v", p.read.v_read_min_v);
   p.read.v_read_max_v = rd.get_double("v_read_max_v", p.read.v_read_max_v);
+  p.read.v_shift_d2d_sigma_v = rd.get_double("v_shift_d2d_sigma_v", p.read.v_shift_d2d_sigma_v, Range::closed(0, 1));
+  p.read.gain_d2d_sigma_rel = rd.get_double("gain_d2d_sigma_rel", p.read.gain_d2d_sigma_rel, Range::closed(0, 1));
+  auto en = s.section("energy");
+  p.e_write_j = en.get_double("e_write_j", p.e_write_j, Range::non_negative());
+  p.e_read_j = en.get_double("e_read_j", p.e_read_j, Range::non_negative());
+  p.t_read_s = en.get_double("t_read_s", p.t_read_s, Range::non_negative());
   p.validate();
   return p;
+}
+
+void GainCellParams::to_config(core::Section& s) const {
+  s.set_double("c_store_f", c_store_f);
+  s.set_double("temperature_k", temperature_k);
+  s.set_double("v_hold_v", v_hold_v);
+  s.set_bool("write_noise", write_noise);
+  auto ret = s.section("retention");
+  ret.set_string("type", retention);
+  ret.set_double("tau_ret_s", tau_ret_s);
+  ret.set_double("tau_ret_d2d_sigma_rel", tau_ret_d2d_sigma_rel);
+  ret.set_double("i0_a", i0_a);
+  ret.set_double("v_t_v", v_t_v);
+  ret.set_double("n_ratio", n_ratio);
+  ret.set_double("dibl_ratio", dibl_ratio);
+  ret.set_double("v_wwl_hold_v", v_wwl_hold_v);
+  auto rd = s.section("read");
+  rd.set_int("n_degree", read.n_degree);
+  rd.set_double("v_store_offset_v", read.v_store_offset_v);
+  rd.set_double_array("coef_si", read.coef_si);
+  rd.set_double("v_store_min_v", read.v_store_min_v);
+  rd.set_double("v_store_max_v", read.v_store_max_v);
+  rd.set_double("v_read_min_v", read.v_read_min_v);
+  rd.set_double("v_read_max_v", read.v_read_max_v);
+  rd.set_double("v_shift_d2d_sigma_v", read.v_shift_d2d_sigma_v);
+  rd.set_double("gain_d2d_sigma_rel", read.gain_d2d_sigma_rel);
+  auto en = s.section("energy");
+  en.set_double("e_write_j", e_write_j);
+  en.set_double("e_read_j", e_read_j);
+  en.set_double("t_read_s", t_read_s);
 }
 
 GainCell::GainCell(GainCellParams p) : p_(std::move(p)) { p_.validate(); }
@@ -112,6 +170,8 @@ GainCellInstance GainCell::make_instance(core::Rng* d2d) const {
   GainCellInstance c;
   c.v_store_v = p_.v_hold_v;
   c.d2d = d2d != nullptr ? d2d->normal() : 0.0;
+  c.d2d_shift = d2d != nullptr ? d2d->normal() : 0.0;
+  c.d2d_gain = d2d != nullptr ? d2d->normal() : 0.0;
   return c;
 }
 
@@ -160,6 +220,11 @@ void GainCell::hold(GainCellInstance& cell, double t_hold_s) const {
 
 double GainCell::read_current_a(const GainCellInstance& cell, double v_read_v) const {
   return p_.read.eval(cell.v_store_v, v_read_v);
+}
+
+double GainCell::read_current_cell_a(const GainCellInstance& cell, double v_read_v) const {
+  const double vs = cell.v_store_v - p_.read.v_shift_d2d_sigma_v * cell.d2d_shift;
+  return (1.0 + p_.read.gain_d2d_sigma_rel * cell.d2d_gain) * p_.read.eval_extended(vs, v_read_v);
 }
 
 }  // namespace pimtx::devices

@@ -128,6 +128,32 @@ MetalOxideParams MetalOxideParams::from_config(core::Section& s) {
   return p;
 }
 
+void MetalOxideParams::to_config(core::Section& s) const {
+  s.set_string("type", "metal_oxide");
+  s.set_double("temperature_k", temperature_k);
+  s.set_double("g_min_s", g_min_s);
+  s.set_double("g_max_s", g_max_s);
+  s.set_double("v_read_max_v", v_read_max_v);
+  s.set_double_array("a1_law_si", {a1_law_si.begin(), a1_law_si.end()});
+  s.set_double_array("a3_law_si", {a3_law_si.begin(), a3_law_si.end()});
+  s.set_double_array("sigma_a1_law_si", {sigma_a1_law_si.begin(), sigma_a1_law_si.end()});
+  s.set_double_array("sigma_a3_law_si", {sigma_a3_law_si.begin(), sigma_a3_law_si.end()});
+  s.set_double("iv_d2d_scale_rel", iv_d2d_scale_rel);
+  s.set_double("update_d2d_scale_rel", update_d2d_scale_rel);
+  s.set_double("update_c2c_sigma_rel", update_c2c_sigma_rel);
+  std::vector<double> pb;  // (n_bands, 22), the layout from_config() reads
+  for (const auto& b : bands) {
+    pb.push_back(b.g_lo_s);
+    pb.push_back(b.g_hi_s);
+    for (const auto* a : {&b.c_set, &b.d_set, &b.c_reset, &b.d_reset}) {
+      pb.insert(pb.end(), a->begin(), a->end());
+    }
+  }
+  s.set_double_array("pulse_bands_si", pb);
+  auto sw = s.section("switching");
+  switching.to_config(sw);
+}
+
 MetalOxide::MetalOxide(MetalOxideParams p) : p_(std::move(p)) { p_.validate(); }
 
 std::array<double, 4> MetalOxide::iv_coefficients(double g0) const {

@@ -57,6 +57,7 @@ struct MetalOxideParams {
 
   void validate() const;
   static MetalOxideParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads, `type` included
   static std::vector<PulseBand> default_bands();
 };
 

@@ -26,6 +26,12 @@ SwitchingParams SwitchingParams::from_config(core::Section& s) {
   return p;
 }
 
+void SwitchingParams::to_config(core::Section& s) const {
+  s.set_string("type", type);
+  s.set_double("tau0_s", tau0_s);
+  s.set_double("v0_v", v0_v);
+}
+
 double hazard_tau_s(const SwitchingParams& p, double v_v) { return p.tau0_s * std::exp(-std::fabs(v_v) / p.v0_v); }
 
 namespace {

@@ -23,6 +23,7 @@ struct SwitchingParams {
   [[nodiscard]] bool enabled() const { return type == "hazard"; }
   void validate() const;
   static SwitchingParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
 };
 
 // τ(V) in seconds.

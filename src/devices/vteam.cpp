@@ -66,6 +66,27 @@ VteamParams VteamParams::from_config(core::Section& s) {
   return p;
 }
 
+void VteamParams::to_config(core::Section& s) const {
+  s.set_string("type", "vteam");
+  s.set_double("r_on_ohm", r_on_ohm);
+  s.set_double("r_off_ohm", r_off_ohm);
+  s.set_double("v_on_v", v_on_v);
+  s.set_double("v_off_v", v_off_v);
+  s.set_double("k_on_per_s", k_on_per_s);
+  s.set_double("k_off_per_s", k_off_per_s);
+  s.set_double("alpha_on_ratio", alpha_on_ratio);
+  s.set_double("alpha_off_ratio", alpha_off_ratio);
+  s.set_double("k_d2d_sigma_rel", k_d2d_sigma_rel);
+  s.set_double("v_th_d2d_sigma_rel", v_th_d2d_sigma_rel);
+  s.set_double("r_d2d_sigma_rel", r_d2d_sigma_rel);
+  s.set_double("k_c2c_sigma_rel", k_c2c_sigma_rel);
+  s.set_double("ode_rtol_rel", ode_rtol_rel);
+  s.set_double("ode_atol_rel", ode_atol_rel);
+  s.set_double("ode_max_step_s", ode_max_step_s);
+  auto sw = s.section("switching");
+  switching.to_config(sw);
+}
+
 Vteam::Vteam(VteamParams p) : p_(std::move(p)) { p_.validate(); }
 
 double Vteam::dxdt(const VteamParams& q, double v, double x) {

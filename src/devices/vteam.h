@@ -44,13 +44,16 @@ struct VteamParams {
   double v_th_d2d_sigma_rel = 0.0;
   double r_d2d_sigma_rel = 0.0;
   double k_c2c_sigma_rel = 0.0;
-  double ode_rtol_rel = 1e-9;   // Rosenbrock error control (relative)
-  double ode_atol_rel = 1e-11;  // absolute, on the normalised state
+  double ode_rtol_rel = 1e-9;  // Dormand–Prince 5(4) error control, relative
+  // Absolute tolerance on the normalised (dimensionless) state x, despite the _rel suffix of its config key
+  // (kept so that existing configs and cards stay valid).
+  double ode_atol_rel = 1e-11;
   double ode_max_step_s = 0.0;  // 0: no cap
   SwitchingParams switching;
 
   void validate() const;
   static VteamParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads, `type` included
 };
 
 class Vteam final : public MemristorModel {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -14,6 +15,21 @@
 namespace pimtx::io {
 
 namespace {
+constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
+
+// A field as shown in an error: bytes outside printable ASCII as \xNN, so nothing invisible hides in it.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r");
   const auto e = s.find_last_not_of(" \t\r");
@@ -60,6 +76,11 @@ void CsvTable::fail(size_t row, size_t col, const std::string& message) const {
 }
 
 CsvTable read_numeric_csv(const std::string& path, bool has_header) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) &&
+      !std::filesystem::is_regular_file(path, ec)) {  // a directory, /dev/zero, a fifo: never a table
+    throw ConfigError(fmt::format("CSV file {} is not a regular file", path));
+  }
   std::ifstream in(path);
   if (!in) {
     throw IoError(fmt::format("cannot open CSV file {}", path));
@@ -71,6 +92,9 @@ CsvTable read_numeric_csv(const std::string& path, bool has_header) {
   size_t expected = 0;
   while (std::getline(in, line)) {
     ++lineno;
+    if (lineno == 1 && line.rfind(k_utf8_bom, 0) == 0) {
+      line.erase(0, k_utf8_bom.size());  // spreadsheet exports start with a BOM; it is not part of the data
+    }
     const std::string s = trim(line);
     if (s.empty() || s[0] == '#') {
       continue;
@@ -99,7 +123,8 @@ CsvTable read_numeric_csv(const std::string& path, bool has_header) {
       errno = 0;
       const double v = std::strtod(f.c_str(), &end);
       if (end == f.c_str() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
-        throw ConfigError(fmt::format("{}:{}: column {}{}: '{}' is not a finite number", path, lineno, c + 1, name, f));
+        throw ConfigError(
+            fmt::format("{}:{}: column {}{}: '{}' is not a finite number", path, lineno, c + 1, name, printable(f)));
       }
       row.push_back(v);
     }

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "core/errors.h"
+#include "core/interrupt.h"
 #include "pimtx/git_info.h"
 
 namespace pimtx::io {
@@ -120,6 +121,7 @@ std::string utc_now_iso8601() {
 struct ResultFile::Impl {
   fs::path final_path;
   fs::path temp_path;
+  core::CleanupPath cleanup;  // SIGINT/SIGTERM remove temp_path (core/interrupt.h)
   std::unique_ptr<H5::H5File> file;
 
   template <class T>
@@ -185,6 +187,7 @@ ResultFile ResultFile::create(const fs::path& final_path) {
     throw IoError(fmt::format("cannot create output directory {} for {}", parent.string(), final_path.string()));
   }
   impl->temp_path = parent / fmt::format(".{}.tmp.{}", final_path.filename().string(), getpid());
+  impl->cleanup = core::CleanupPath(impl->temp_path);  // registered before the file exists
   impl->file = guard("creating " + impl->temp_path.string(),
                      [&] { return std::make_unique<H5::H5File>(impl->temp_path.string(), H5F_ACC_TRUNC); });
   return ResultFile(std::move(impl));
@@ -319,6 +322,7 @@ void ResultFile::commit() {
   impl_->file.reset();
   std::error_code ec;
   fs::rename(impl_->temp_path, impl_->final_path, ec);
+  impl_->cleanup.release();  // after the rename: an interrupt before it still removes the temporary file
   if (ec) {
     fs::remove(impl_->temp_path, ec);
     throw IoError(
@@ -338,10 +342,16 @@ struct ResultReader::Impl {
 
 ResultReader::ResultReader(const fs::path& path) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
-  if (!fs::exists(path)) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
     throw IoError(fmt::format("result file not found: {}", path.string()));
   }
-  if (H5::H5File::isHdf5(path.string()) <= 0) {
+  if (!fs::is_regular_file(path, ec)) {  // H5File::isHdf5 throws on a directory
+    throw IoError(fmt::format("not a result file: {} is {}", path.string(),
+                              fs::is_directory(path, ec) ? "a directory" : "not a regular file"));
+  }
+  const bool is_hdf5 = guard("probing " + path.string(), [&] { return H5::H5File::isHdf5(path.string()) > 0; });
+  if (!is_hdf5) {
     throw IoError(fmt::format("not an HDF5 file: {}", path.string()));
   }
   impl_->file =
@@ -534,67 +544,87 @@ std::string attr_value_text(H5::Attribute& a) {
 }
 }  // namespace
 
+namespace {
+
+// One dataset line of `pimtx info` (shape, units, up to 4 values) and its attributes.
+void describe_dataset(H5::H5File& f, const std::string& path, const std::string& name, const std::string& indent,
+                      std::ostream& os) {
+  H5::DataSet ds = f.openDataSet(path);
+  H5::DataSpace sp = ds.getSpace();
+  const int nd = sp.getSimpleExtentNdims();
+  std::vector<hsize_t> dims(static_cast<size_t>(nd));
+  sp.getSimpleExtentDims(dims.data());
+  std::string shape;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    shape += (d ? "x" : "") + std::to_string(dims[d]);
+  }
+  if (shape.empty()) {
+    shape = "scalar";
+  }
+  std::string units;
+  if (ds.attrExists("units")) {
+    H5::Attribute ua = ds.openAttribute("units");
+    ua.read(ua.getStrType(), units);
+  }
+  std::string value;
+  const auto npts = sp.getSimpleExtentNpoints();
+  const H5T_class_t cls = ds.getTypeClass();
+  if (npts >= 1 && npts <= 4 && (cls == H5T_FLOAT || cls == H5T_INTEGER)) {
+    std::vector<double> v(static_cast<size_t>(npts));
+    ds.read(v.data(), H5::PredType::NATIVE_DOUBLE);
+    value = " =";
+    for (double x : v) {
+      value += fmt::format(" {:.6g}", x);
+    }
+  } else if (cls == H5T_STRING && npts == 1 && nd == 0) {
+    std::string s;
+    ds.read(s, ds.getStrType());
+    value = " = \"" + s.substr(0, 60) + (s.size() > 60 ? "...\"" : "\"");
+  }
+  os << indent << name << "  [" << shape << "]" << (units.empty() ? "" : " " + units) << value << "\n";
+  for (int a = 0; a < ds.getNumAttrs(); ++a) {
+    H5::Attribute at = ds.openAttribute(static_cast<unsigned>(a));
+    if (at.getName() != "units") {
+      os << indent << "  @" << at.getName() << " = " << attr_value_text(at) << "\n";
+    }
+  }
+}
+
+constexpr int k_max_group_depth = 64;  // deeper means a cycle of hard links (a crafted file)
+
+}  // namespace
+
 void ResultReader::describe(std::ostream& os) const {
-  guard("describing " + impl_->path.string(), [&] {
-    os << impl_->path.string() << "\n";
-    std::function<void(const std::string&, int)> walk = [&](const std::string& gpath, int depth) {
-      H5::Group g = impl_->file->openGroup(gpath);
-      const std::string indent(static_cast<size_t>(depth) * 2, ' ');
+  os << impl_->path.string() << "\n";
+  std::function<void(const std::string&, int)> walk = [&](const std::string& gpath, int depth) {
+    if (depth > k_max_group_depth) {
+      throw IoError(fmt::format("HDF5: {}: group '{}' is nested deeper than {} (a link cycle?)", impl_->path.string(),
+                                gpath, k_max_group_depth));
+    }
+    const std::string indent(static_cast<size_t>(depth) * 2, ' ');
+    H5::Group g =
+        guard("opening group " + gpath + " in " + impl_->path.string(), [&] { return impl_->file->openGroup(gpath); });
+    guard("attributes of " + gpath + " in " + impl_->path.string(), [&] {
       for (int i = 0; i < g.getNumAttrs(); ++i) {
         H5::Attribute a = g.openAttribute(static_cast<unsigned>(i));
         os << indent << "@" << a.getName() << " = " << attr_value_text(a) << "\n";
       }
-      for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
-        const std::string name = g.getObjnameByIdx(i);
-        const std::string child = (gpath == "/" ? "" : gpath) + "/" + name;
-        if (g.getObjTypeByIdx(i) == H5G_GROUP) {
-          os << indent << name << "/\n";
-          walk(child, depth + 1);
-        } else {
-          H5::DataSet ds = impl_->file->openDataSet(child);
-          H5::DataSpace sp = ds.getSpace();
-          const int nd = sp.getSimpleExtentNdims();
-          std::vector<hsize_t> dims(static_cast<size_t>(nd));
-          sp.getSimpleExtentDims(dims.data());
-          std::string shape;
-          for (size_t d = 0; d < dims.size(); ++d) {
-            shape += (d ? "x" : "") + std::to_string(dims[d]);
-          }
-          if (shape.empty()) {
-            shape = "scalar";
-          }
-          std::string units;
-          if (ds.attrExists("units")) {
-            H5::Attribute ua = ds.openAttribute("units");
-            ua.read(ua.getStrType(), units);
-          }
-          std::string value;
-          const auto npts = sp.getSimpleExtentNpoints();
-          const H5T_class_t cls = ds.getTypeClass();
-          if (npts >= 1 && npts <= 4 && (cls == H5T_FLOAT || cls == H5T_INTEGER)) {
-            std::vector<double> v(static_cast<size_t>(npts));
-            ds.read(v.data(), H5::PredType::NATIVE_DOUBLE);
-            value = " =";
-            for (double x : v) {
-              value += fmt::format(" {:.6g}", x);
-            }
-          } else if (cls == H5T_STRING && npts == 1 && nd == 0) {
-            std::string s;
-            ds.read(s, ds.getStrType());
-            value = " = \"" + s.substr(0, 60) + (s.size() > 60 ? "...\"" : "\"");
-          }
-          os << indent << name << "  [" << shape << "]" << (units.empty() ? "" : " " + units) << value << "\n";
-          for (int a = 0; a < ds.getNumAttrs(); ++a) {
-            H5::Attribute at = ds.openAttribute(static_cast<unsigned>(a));
-            if (at.getName() != "units") {
-              os << indent << "  @" << at.getName() << " = " << attr_value_text(at) << "\n";
-            }
-          }
-        }
+    });
+    const hsize_t n = guard("listing " + gpath, [&] { return g.getNumObjs(); });
+    for (hsize_t i = 0; i < n; ++i) {
+      const std::string name = guard("listing " + gpath, [&] { return g.getObjnameByIdx(i); });
+      const std::string child = (gpath == "/" ? "" : gpath) + "/" + name;
+      // A dangling soft link or an external link to a missing file fails here: name the object.
+      const std::string what = fmt::format("{}: object '{}' (a broken link?)", impl_->path.string(), child);
+      if (guard(what, [&] { return g.getObjTypeByIdx(i); }) == H5G_GROUP) {
+        os << indent << name << "/\n";
+        walk(child, depth + 1);
+      } else {
+        guard(what, [&] { describe_dataset(*impl_->file, child, name, indent, os); });
       }
-    };
-    walk("/", 0);
-  });
+    }
+  };
+  walk("/", 0);
 }
 
 }  // namespace pimtx::io

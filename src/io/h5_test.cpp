@@ -1,9 +1,12 @@
 #include "io/h5.h"
 
+#include <H5Cpp.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/errors.h"
 
@@ -89,4 +92,41 @@ TEST_CASE("shape mismatch is an error", "[io]") {
   ResultFile f = ResultFile::create(dir / "r.h5");
   std::vector<double> v{1, 2, 3};
   CHECK_THROWS_AS(f.write("/x", v, {2, 2}, "1"), pimtx::IoError);
+}
+
+// Issue 10 item 12: a broken link (crafted with the HDF5 API, as a hostile file would carry it) is named in
+// the error of ResultReader::describe (`pimtx info`); old main did not say which object failed.
+
+TEST_CASE("describe() names the object behind a broken HDF5 link", "[io]") {
+  const fs::path p = fs::temp_directory_path() / ("pimtx_h5_links_" + std::to_string(::getpid()) + ".h5");
+  {
+    H5::H5File f(p.string(), H5F_ACC_TRUNC);
+    H5::Group g = f.createGroup("/grp");
+    g.link(H5L_TYPE_SOFT, "/nowhere", "/grp/dangling");
+    H5Lcreate_external("/no/such/file.h5", "/x", g.getId(), "external", H5P_DEFAULT, H5P_DEFAULT);
+  }
+  const pimtx::io::ResultReader r(p);
+  std::ostringstream os;
+  try {
+    r.describe(os);
+    FAIL("describe() accepted a broken link");
+  } catch (const pimtx::IoError& e) {
+    const std::string msg = e.what();
+    CHECK((msg.find("/grp/dangling") != std::string::npos || msg.find("/grp/external") != std::string::npos));
+    CHECK(msg.find(p.string()) != std::string::npos);
+  }
+  fs::remove(p);
+}
+
+TEST_CASE("describe() stops at a hard-link cycle instead of recursing forever", "[io]") {
+  const fs::path p = fs::temp_directory_path() / ("pimtx_h5_cycle_" + std::to_string(::getpid()) + ".h5");
+  {
+    H5::H5File f(p.string(), H5F_ACC_TRUNC);
+    H5::Group g = f.createGroup("/loop");
+    g.link(H5L_TYPE_HARD, "/loop", "/loop/again");  // /loop/again/again/... never ends
+  }
+  const pimtx::io::ResultReader r(p);
+  std::ostringstream os;
+  CHECK_THROWS_WITH(r.describe(os), Catch::Contains("nested deeper"));
+  fs::remove(p);
 }

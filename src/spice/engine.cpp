@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <ngspice/sharedspice.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +30,7 @@ using AllVecsFn = char** (*)(char*);
 using AllPlotsFn = char** (*)();
 
 constexpr size_t k_max_log_lines = 4000;  // output kept per session (first lines; errors come early)
+constexpr double k_halt_grace_s = 1.0;    // how long a timed-out analysis may take to stop after bg_halt
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -76,13 +78,41 @@ bool is_failure_line(const std::string& line) {
   return false;
 }
 
-// Analyses create a new plot; everything else (alter, set, option, ...) does not.
-bool is_analysis(const std::string& command) {
-  static const char* const k_analyses[] = {"op", "dc", "tran", "ac", "noise", "run", "tf", "sens", "pz", "disto"};
-  std::string first = lower(trim(command));
-  first = first.substr(0, first.find_first_of(" \t"));
-  return std::find(std::begin(k_analyses), std::end(k_analyses), first) != std::end(k_analyses);
+// Warnings after which ngspice simulates a different circuit than the one written (measured on 39.3:
+// "R1 1 2" -> "Warning: r1: resistance to low, set to 1 mOhm"; "V2 3 0" -> "Note: v2: has no value, DC 0
+// assumed"; an unparsable token -> "Warning: can't parse '...': ignored"). They are errors; other warnings
+// are kept in Result::warnings.
+bool is_circuit_changing_warning(const std::string& line) {
+  static const char* const k_patterns[] = {"has no value", "to low, set to", "too low, set to", "can't parse",
+                                           "cannot parse"};
+  const std::string l = lower(line);
+  for (const char* p : k_patterns) {
+    if (l.find(p) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
 }
+
+// Output is shown to the user: non-printable bytes (a binary file's echo) become \xNN, and a line is cut
+// at 300 bytes (ngspice echoes a 2 MB netlist line whole).
+std::string printable(std::string_view s) {
+  constexpr size_t k_max = 300;
+  std::string out;
+  if (s.size() > k_max) {
+    return printable(s.substr(0, k_max)) + fmt::format("... ({} bytes)", s.size());
+  }
+  for (unsigned char c : s) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+bool is_analysis(const std::string& command) { return is_analysis_command(command); }
 
 std::string units_of(int v_type) {
   // enum simvar_types in ngspice/sim.h: SV_NOTYPE, SV_TIME, SV_FREQUENCY, SV_VOLTAGE, SV_CURRENT, ...
@@ -102,6 +132,14 @@ std::string units_of(int v_type) {
 
 }  // namespace
 
+// Analyses create a new plot; everything else (alter, set, option, ...) does not.
+bool is_analysis_command(const std::string& command) {
+  static const char* const k_analyses[] = {"op", "dc", "tran", "ac", "noise", "run", "tf", "sens", "pz", "disto"};
+  std::string first = lower(trim(command));
+  first = first.substr(0, first.find_first_of(" \t"));
+  return std::find(std::begin(k_analyses), std::end(k_analyses), first) != std::end(k_analyses);
+}
+
 struct Engine::Impl {
   std::mutex api_mutex;  // held by Session
 
@@ -115,6 +153,7 @@ struct Engine::Impl {
   bool bg_finished = false;
   bool fatal = false;
   int fatal_status = 0;
+  bool stuck = false;  // a halted analysis never stopped: its thread still runs inside ngspice
 
   void* handle = nullptr;
   InitFn init = nullptr;
@@ -206,7 +245,15 @@ struct Engine::Impl {
     const std::string old_home = old_home_c != nullptr ? old_home_c : "";
     setenv("HOME", dir, 1);
     std::filesystem::current_path(dir);
+    // ngspice installs its own signal handlers (SIGINT among them) during init; keep the caller's, so that
+    // Ctrl-C still runs pimtx's cleanup (core/interrupt.h).
+    struct sigaction old_int {
+    }, old_term{};
+    sigaction(SIGINT, nullptr, &old_int);
+    sigaction(SIGTERM, nullptr, &old_term);
     const int rc = init(&Impl::on_char, &Impl::on_stat, &Impl::on_exit, nullptr, nullptr, &Impl::on_bg, this);
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
     std::filesystem::current_path(old_cwd);
     if (old_home_c != nullptr) {
       setenv("HOME", old_home.c_str(), 1);
@@ -263,7 +310,7 @@ struct Engine::Impl {
           const bool right_ok =
               end >= le.size() || (std::isalnum(static_cast<unsigned char>(le[end])) == 0 && le[end] != '_');
           if (left_ok && right_ok) {
-            return fmt::format("netlist line {}: {}", k + 1, trim(netlist[k]));
+            return fmt::format("netlist line {}: {}", k + 1, printable(trim(netlist[k])));
           }
           pos = le.find(name, pos + 1);
         }
@@ -282,12 +329,12 @@ struct Engine::Impl {
     }
     std::vector<std::string> errors;
     for (size_t k = 0; k < lines.size(); ++k) {
-      if (is_failure_line(lines[k])) {
-        errors.push_back(trim(lines[k]));
+      if (is_failure_line(lines[k]) || is_circuit_changing_warning(lines[k])) {
+        errors.push_back(printable(trim(lines[k])));
         // ngspice often prints the offending text on the following line(s).
         for (size_t m = k + 1; m < lines.size() && m <= k + 2; ++m) {
-          if (!trim(lines[m]).empty() && !is_failure_line(lines[m])) {
-            errors.push_back("  " + trim(lines[m]));
+          if (!trim(lines[m]).empty() && !is_failure_line(lines[m]) && !is_circuit_changing_warning(lines[m])) {
+            errors.push_back("  " + printable(trim(lines[m])));
           }
         }
       }
@@ -370,6 +417,8 @@ Session Engine::session() { return Session(*this); }
 
 int Engine::load_count() const { return impl_->loads; }
 
+bool Engine::stuck() const { return impl_->stuck; }
+
 void Engine::reload() {
   std::lock_guard<std::mutex> g(impl_->api_mutex);
   impl_->unload_library();
@@ -377,19 +426,29 @@ void Engine::reload() {
 }
 
 Result Engine::run(const Job& job) {
+  check_commands(job.commands, job.policy);
   Session s = session();
-  s.load(job.netlist);
+  s.load(job.netlist, job.policy);
   for (const auto& c : job.commands) {
     s.run(c, is_analysis(c) ? job.timeout_s : 0.0);
   }
   Result r;
   r.plot = s.current_plot();
+  for (const auto& line : s.log()) {
+    if (lower(line).find("warning") != std::string::npos) {
+      r.warnings.push_back(printable(trim(line)));
+    }
+  }
   if (job.save.empty()) {
     for (const auto& n : s.vector_names()) {
       r.vectors.push_back(s.vector(n));
     }
   } else {
     for (const auto& n : job.save) {
+      if (!s.has_vector(n)) {  // a requested name is user input: a typo is a user error
+        throw ConfigError(fmt::format("requested vector '{}' not found in plot '{}'; available: {}", n,
+                                      s.current_plot(), fmt::join(s.vector_names(), ", ")));
+      }
       r.vectors.push_back(s.vector(n));
     }
   }
@@ -400,6 +459,9 @@ Result run_job(const Job& job) { return Engine::instance().run(job); }
 
 Session::Session(Engine& engine) : engine_(&engine), lock_(engine.impl_->api_mutex) {
   auto& im = *engine_->impl_;
+  if (im.stuck) {
+    throw SpiceError("ngspice engine unusable: an earlier analysis did not stop after its timeout");
+  }
   im.ensure_loaded();
   std::lock_guard<std::mutex> g(im.out_mutex);
   im.session_log.clear();
@@ -424,12 +486,9 @@ Session::~Session() {
   im.netlist.clear();
 }
 
-void Session::load(const std::vector<std::string>& netlist) {
+void Session::load(const std::vector<std::string>& netlist, const NetlistPolicy& policy) {
   auto& im = *engine_->impl_;
-  if (netlist.empty()) {
-    throw SpiceError("empty netlist (the first line must be a title)");
-  }
-  im.netlist = netlist;
+  im.netlist = apply_netlist_policy(netlist, policy);  // ConfigError if refused, before ngspice sees a byte
   if (lower(trim(im.netlist.back())) != ".end") {
     im.netlist.emplace_back(".end");
   }
@@ -444,14 +503,16 @@ void Session::load(const std::vector<std::string>& netlist) {
   ptrs.push_back(nullptr);
   im.begin_call();
   const int rc = im.circ(ptrs.data());
-  im.check_call(fmt::format("loading netlist '{}'", trim(netlist[0])));
+  im.check_call(fmt::format("loading netlist '{}'", printable(trim(netlist[0]))));
   if (rc != 0) {
-    throw SpiceError(fmt::format("loading netlist '{}': ngSpice_Circ returned {}", trim(netlist[0]), rc));
+    throw SpiceError(fmt::format("loading netlist '{}': ngSpice_Circ returned {}", printable(trim(netlist[0])), rc));
   }
 }
 
-void Session::load_file(const std::filesystem::path& path) {
+void Session::load_file(const std::filesystem::path& path, NetlistPolicy policy) {
   std::ifstream in(path);
+  policy.source = path.string();
+  policy.base_dir = path.parent_path().string();
   if (!in) {
     throw IoError(fmt::format("cannot read netlist file '{}'", path.string()));
   }
@@ -464,7 +525,7 @@ void Session::load_file(const std::filesystem::path& path) {
     lines.push_back(line);
   }
   try {
-    load(lines);
+    load(lines, policy);
   } catch (const SpiceError&) {
     rethrow_with_context<SpiceError>(fmt::format("netlist file '{}'", path.string()));
   }
@@ -490,13 +551,20 @@ void Session::run(const std::string& command, double timeout_s) {
       g.unlock();
       im.send("bg_halt");
       g.lock();
-      // bg_halt stops the thread at its next time point; allow generous time for it.
-      im.out_cv.wait_for(g, std::chrono::seconds(30), [&] { return im.bg_finished; });
+      // bg_halt returns once the analysis looked at the halt flag; a non-converging operating point never
+      // does, and bg_halt then blocks (README.md): WorkerPool enforces such timeouts by killing its worker.
+      // Here, wait briefly only: a timeout must not overshoot.
+      im.out_cv.wait_for(g, std::chrono::duration<double>(k_halt_grace_s), [&] { return im.bg_finished; });
       const bool halted = im.bg_finished;
       g.unlock();
       if (!halted) {
+        // The background thread still owns ngspice: this process must not use the engine again (a worker
+        // process exits; see pool.cpp).
+        im.stuck = true;
         throw SpiceError(
-            fmt::format("'{}' exceeded its timeout of {} s and did not stop after bg_halt", command, timeout_s));
+            fmt::format("'{}' exceeded its timeout of {} s and did not stop within {} s of bg_halt; the engine of this "
+                        "process is unusable",
+                        command, timeout_s, k_halt_grace_s));
       }
       throw SpiceError(fmt::format("'{}' exceeded its timeout of {} s; analysis halted", command, timeout_s));
     }

@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "spice/netlist_policy.h"
+
 namespace pimtx::spice {
 
 // One real (or complex) vector copied out of an ngspice plot.
@@ -40,8 +42,9 @@ struct Vector {
 
 // Vectors fetched after the last command of a job.
 struct Result {
-  std::string plot;             // ngspice plot name, e.g. "op1", "tran2"
-  std::vector<Vector> vectors;  // in the order requested (or ngspice's order when all were fetched)
+  std::string plot;                   // ngspice plot name, e.g. "op1", "tran2"
+  std::vector<Vector> vectors;        // in the order requested (or ngspice's order when all were fetched)
+  std::vector<std::string> warnings;  // ngspice's warning lines that did not make the job fail
 
   // Case-insensitive lookup, "v(node)" == "node"; SpiceError listing the available names if absent.
   [[nodiscard]] const Vector& at(std::string_view name) const;
@@ -59,7 +62,11 @@ struct Job {
                                       // ("v(2)", "vs0#branch", or "op1.v(2)" for an earlier plot);
                                       // empty: every vector of the current plot
   double timeout_s = 0.0;             // per analysis command; 0 = no limit
+  NetlistPolicy policy{};             // what the netlist and commands may do (netlist_policy.h)
 };
+
+// True for commands that run an analysis and create a plot (op, dc, tran, ac, noise, run, tf, ...).
+bool is_analysis_command(const std::string& command);
 
 class Engine;
 
@@ -72,10 +79,12 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Load a netlist from lines (netlist[0] = title). SpiceError on any parse error.
-  void load(const std::vector<std::string>& netlist);
-  // Load a netlist file (first line = title). IoError if unreadable; SpiceError on parse errors.
-  void load_file(const std::filesystem::path& path);
+  // Load a netlist from lines (netlist[0] = title) after apply_netlist_policy() (ConfigError if refused).
+  // SpiceError on any parse error or a warning that changes the circuit.
+  void load(const std::vector<std::string>& netlist, const NetlistPolicy& policy = {});
+  // Load a netlist file (first line = title; relative .include paths from its directory). IoError if
+  // unreadable; ConfigError if refused by the policy; SpiceError on parse errors.
+  void load_file(const std::filesystem::path& path, NetlistPolicy policy = {});
   // Run a command. Analyses (op, dc, tran, ac, noise, run, ...) must produce a new, non-empty plot.
   // timeout_s > 0 runs an analysis in the background thread and halts it after that many seconds.
   void run(const std::string& command, double timeout_s = 0.0);
@@ -107,6 +116,9 @@ class Engine {
   [[nodiscard]] int load_count() const;
   // Close and reload libngspice (what happens automatically after a fatal error). Takes the mutex.
   void reload();
+  // True once an analysis did not stop after its timeout: its thread still runs inside ngspice, so every
+  // later session throws SpiceError. A pool worker exits instead of serving more jobs.
+  [[nodiscard]] bool stuck() const;
 
   // The mutex that Session holds; pool.cpp locks it around fork() so a child never inherits a
   // half-finished ngspice call.

@@ -4,17 +4,21 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <deque>
 #include <thread>
 
 #include "core/errors.h"
+#include "core/interrupt.h"
 
 namespace pimtx::spice {
 
@@ -146,6 +150,9 @@ std::string encode_job(const Job& j) {
   w.strs(j.commands);
   w.strs(j.save);
   w.f64(j.timeout_s);
+  w.u64(j.policy.allow_control ? 1 : 0);
+  w.str(j.policy.source);
+  w.str(j.policy.base_dir);
   return w.bytes();
 }
 
@@ -156,15 +163,20 @@ Job decode_job(const std::string& b) {
   j.commands = r.strs();
   j.save = r.strs();
   j.timeout_s = r.f64();
+  j.policy.allow_control = r.u64() != 0;
+  j.policy.source = r.str();
+  j.policy.base_dir = r.str();
   return j;
 }
 
 std::string encode_outcome(const JobOutcome& o) {
   Writer w;
   w.u64(o.ok ? 1 : 0);
+  w.u64(o.user_error ? 1 : 0);
   w.str(o.error);
   w.str(o.result.plot);
   w.u64(o.result.vectors.size());
+  w.strs(o.result.warnings);
   for (const auto& v : o.result.vectors) {
     w.str(v.name);
     w.str(v.units);
@@ -178,9 +190,12 @@ JobOutcome decode_outcome(const std::string& b) {
   Reader r(b);
   JobOutcome o;
   o.ok = r.u64() != 0;
+  o.user_error = r.u64() != 0;
   o.error = r.str();
   o.result.plot = r.str();
-  o.result.vectors.resize(r.u64());
+  const uint64_t n_vectors = r.u64();
+  o.result.warnings = r.strs();
+  o.result.vectors.resize(n_vectors);
   for (auto& v : o.result.vectors) {
     v.name = r.str();
     v.units = r.str();
@@ -209,15 +224,33 @@ JobOutcome decode_outcome(const std::string& b) {
       o.ok = true;
     } catch (const std::exception& e) {
       o.ok = false;
+      o.user_error = chain_contains<ConfigError>(e);
       o.error = describe_chain(e);
     }
     if (!write_all(fd, encode_outcome(o))) {
       break;
     }
+    if (Engine::instance().stuck()) {
+      break;  // an analysis thread that ignored bg_halt still runs: leave, the pool forks a fresh worker
+    }
   }
   // _exit, not exit: a forked child must not run the parent's atexit handlers or flush its stdio buffers.
   // This is the one sanctioned process exit in src/ (STYLE.md §4 forbids exit()/abort()).
   _exit(0);
+}
+
+using Clock = std::chrono::steady_clock;
+
+// When a job's worker is killed: its analyses' timeouts plus 2 s for loading the netlist and fetching the
+// vectors; no deadline when the job has no timeout. Needed because bg_halt blocks until the analysis stops,
+// and a non-converging operating point (itl1 iterations) never looks at it.
+Clock::time_point hard_deadline(const Job& job) {
+  if (job.timeout_s <= 0.0) {
+    return Clock::time_point::max();
+  }
+  const auto n = std::count_if(job.commands.begin(), job.commands.end(), is_analysis_command);
+  const double limit_s = job.timeout_s * static_cast<double>(std::max<std::ptrdiff_t>(n, 1)) + 2.0;
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limit_s));
 }
 
 std::string describe_status(int status) {
@@ -233,6 +266,9 @@ std::string describe_status(int status) {
 }  // namespace
 
 const Result& JobOutcome::value() const {
+  if (!ok && user_error) {
+    throw ConfigError(error);
+  }
   if (!ok) {
     throw SpiceError(error);
   }
@@ -261,6 +297,7 @@ WorkerPool::Worker WorkerPool::spawn() {
   }
   // Hold the engine mutex across fork so the child never inherits a half-finished ngspice call.
   std::unique_lock<std::mutex> lock(Engine::instance().mutex());
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     const int err = errno;
@@ -270,6 +307,14 @@ WorkerPool::Worker WorkerPool::spawn() {
   }
   if (pid == 0) {
     lock.unlock();  // the child's copy of the mutex; its only thread is the one that locked it
+    // Die with the parent: SIGKILL when the forking thread exits (kill -9, crash), and the parent-pid check
+    // covers a parent that died between fork() and prctl(). Ctrl-C and SIGTERM do not run the parent's
+    // cleanup handler here (core/interrupt.h).
+    core::reset_interrupt_handlers_in_child();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) {
+      _exit(0);
+    }
     close(sv[0]);
     for (const auto& w : workers_) {
       close(w.fd);  // siblings' sockets: keep only our own, so EOF reaches them when the parent closes
@@ -334,9 +379,15 @@ std::vector<JobOutcome> WorkerPool::run(const std::vector<Job>& jobs) {
       if (w.job < 0 && !pending.empty()) {
         const size_t k = pending.front();
         pending.pop_front();
+        const std::string frame = encode_job(jobs[k]);
+        bool sent = write_all(w.fd, frame);
+        if (!sent) {
+          bury(w);  // idle worker gone (e.g. it left after a stuck analysis): replace it and try once more
+        }
         w.job = static_cast<long>(k);
+        w.deadline = hard_deadline(jobs[k]);
         ++busy;
-        if (!write_all(w.fd, encode_job(jobs[k]))) {
+        if (!sent && !write_all(w.fd, frame)) {
           bury(w);
         }
       }
@@ -346,13 +397,20 @@ std::vector<JobOutcome> WorkerPool::run(const std::vector<Job>& jobs) {
     }
     std::vector<pollfd> fds;
     std::vector<size_t> who;
+    Clock::time_point next = Clock::time_point::max();
     for (size_t i = 0; i < workers_.size(); ++i) {
       if (workers_[i].job >= 0) {
         fds.push_back({workers_[i].fd, POLLIN, 0});
         who.push_back(i);
+        next = std::min(next, workers_[i].deadline);
       }
     }
-    const int n = poll(fds.data(), fds.size(), -1);
+    int wait_ms = -1;
+    if (next != Clock::time_point::max()) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(next - Clock::now()).count();
+      wait_ms = static_cast<int>(std::clamp<int64_t>(left, 0, 60'000));
+    }
+    const int n = poll(fds.data(), fds.size(), wait_ms);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -360,10 +418,19 @@ std::vector<JobOutcome> WorkerPool::run(const std::vector<Job>& jobs) {
       throw SpiceError(fmt::format("worker pool: poll failed: {}", std::strerror(errno)));
     }
     for (size_t i = 0; i < fds.size(); ++i) {
+      Worker& w = workers_[who[i]];
       if (fds[i].revents == 0) {
+        if (Clock::now() >= w.deadline) {
+          // The analysis ignored bg_halt (engine.cpp): kill the worker, so the timeout does not overshoot.
+          const long job = w.job;
+          kill(w.pid, SIGKILL);
+          bury(w);
+          out[static_cast<size_t>(job)].error = fmt::format(
+              "job {} exceeded its timeout ({} s per analysis) and did not stop; its ngspice worker was killed", job,
+              jobs[static_cast<size_t>(job)].timeout_s);
+        }
         continue;
       }
-      Worker& w = workers_[who[i]];
       std::string payload;
       if (!read_frame(w.fd, payload)) {
         bury(w);

@@ -9,19 +9,6 @@
 
 namespace pimtx::xbar {
 
-void Parasitics::validate(const std::string& where) const {
-  const std::pair<const char*, double> items[] = {{"r_wire_row_ohm", r_wire_row_ohm},
-                                                  {"r_wire_col_ohm", r_wire_col_ohm},
-                                                  {"r_driver_ohm", r_driver_ohm},
-                                                  {"r_sense_ohm", r_sense_ohm}};
-  for (const auto& [key, v] : items) {
-    if (!std::isfinite(v) || v < 0.0) {
-      throw ConfigError(
-          fmt::format("{}.{} = {}: a resistance must be finite and >= 0 (0 merges the nodes)", where, key, v));
-    }
-  }
-}
-
 void CellArray::validate(const std::string& where) const {
   if (a1_s.rows() == 0 || a1_s.cols() == 0) {
     throw ConfigError(fmt::format("{}: the conductance matrix is empty", where));

@@ -14,16 +14,12 @@
 #include <Eigen/Dense>
 #include <string>
 
+#include "circuits/parasitics.h"
+
 namespace pimtx::xbar {
 
-struct Parasitics {
-  double r_wire_row_ohm = 0.0;  // per word-line segment between adjacent cells
-  double r_wire_col_ohm = 0.0;  // per bit-line segment between adjacent cells
-  double r_driver_ohm = 0.0;    // source -> word node (i, 0)
-  double r_sense_ohm = 0.0;     // bit node (rows-1, j) -> terminal (virtual ground)
-  // ConfigError naming `where`.<key> for a negative or non-finite resistance.
-  void validate(const std::string& where = "xbar.array") const;
-};
+// Wire/driver/sense resistances: the one struct of circuits/parasitics.h (read there from a config table).
+using circuits::Parasitics;
 
 // Per-cell read law I = a1·V + a3·V³.
 struct CellArray {

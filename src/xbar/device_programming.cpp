@@ -76,7 +76,16 @@ std::shared_ptr<const devices::MemristorModel> load_memristor_model(
                                       "(valid: {})",
                                       path, card.model, fmt::join(devices::memristor_registry().names(), ", ")));
   }
-  core::Config cc = core::Config::from_string(card.to_toml(), path);
+  auto model = memristor_model_from_card(card, path);
+  if (validity != nullptr) {
+    *validity = card.validity;
+  }
+  return model;
+}
+
+std::shared_ptr<const devices::MemristorModel> memristor_model_from_card(const devices::DeviceCard& card,
+                                                                         const std::string& origin) {
+  core::Config cc = core::Config::from_string(card.to_toml(), origin);
   core::Section root = cc.root();
   auto model = devices::memristor_registry().create(root, card.model);
   // Top-level strings of a card are descriptive (e.g. pulse_law_source, naming where a law came from) unless
@@ -87,9 +96,6 @@ std::shared_ptr<const devices::MemristorModel> load_memristor_model(
     }
   }
   cc.check_unknown();
-  if (validity != nullptr) {
-    *validity = card.validity;
-  }
   return model;
 }
 

@@ -36,6 +36,7 @@
 #include <utility>
 
 #include "core/config.h"
+#include "devices/card.h"
 #include "devices/memristor.h"
 #include "xbar/programming.h"
 
@@ -62,6 +63,11 @@ struct DeviceProgrammingParams {
   static DeviceProgrammingParams from_config(core::Section& s);
 };
 
+// The model a memristor device card describes, with the checks applied when a card is read (its keys through
+// the model's from_config(): finite, in range, no unknown key); ConfigError naming `origin` otherwise.
+// pimtx calibrate runs it before writing a card, so it never writes one that reading rejects.
+std::shared_ptr<const devices::MemristorModel> memristor_model_from_card(const devices::DeviceCard& card,
+                                                                         const std::string& origin);
 // The memristor model selected by s: device_card (if given) or the [device] sub-table of s.
 // `validity` receives the card's validity ranges (empty for model parameters).
 std::shared_ptr<const devices::MemristorModel> load_memristor_model(

@@ -32,12 +32,7 @@ StochasticVmmParams StochasticVmmParams::from_config(core::Section& s) {
   p.g_spread_s = s.get_double("g_spread_s", p.g_spread_s, core::Range::positive());
   p.n_pulses = s.get_int("n_pulses", p.n_pulses, core::Range::closed(0, 1 << 20));
   p.v_read_v = s.get_double("v_read_v", p.v_read_v, core::Range::positive());
-  p.parasitics.r_wire_row_ohm =
-      s.get_double("r_wire_row_ohm", p.parasitics.r_wire_row_ohm, core::Range::non_negative());
-  p.parasitics.r_wire_col_ohm =
-      s.get_double("r_wire_col_ohm", p.parasitics.r_wire_col_ohm, core::Range::non_negative());
-  p.parasitics.r_driver_ohm = s.get_double("r_driver_ohm", p.parasitics.r_driver_ohm, core::Range::non_negative());
-  p.parasitics.r_sense_ohm = s.get_double("r_sense_ohm", p.parasitics.r_sense_ohm, core::Range::non_negative());
+  p.parasitics = Parasitics::from_config(s, p.parasitics);
   p.comparator_offset_sigma_a =
       s.get_double("comparator_offset_sigma_a", p.comparator_offset_sigma_a, core::Range::non_negative());
   p.comparator_noise_sigma_a =

@@ -18,10 +18,7 @@ TileParams TileParams::from_config(core::Section& s) {
   p.solver_options.kind = kind == "pcg" ? LinearSolverKind::pcg : LinearSolverKind::direct;
   p.solver_options.pcg_rel_tol = sol.get_double("pcg_rel_tol", p.solver_options.pcg_rel_tol, core::Range::positive());
   auto arr = s.section("array");
-  p.parasitics.r_wire_row_ohm = arr.get_double("r_wire_row_ohm", 0.0, core::Range::non_negative());
-  p.parasitics.r_wire_col_ohm = arr.get_double("r_wire_col_ohm", 0.0, core::Range::non_negative());
-  p.parasitics.r_driver_ohm = arr.get_double("r_driver_ohm", 0.0, core::Range::non_negative());
-  p.parasitics.r_sense_ohm = arr.get_double("r_sense_ohm", 0.0, core::Range::non_negative());
+  p.parasitics = Parasitics::from_config(arr, {});  // ideal array by default
   p.read_noise_sigma_rel = arr.get_double("read_noise_sigma_rel", 0.0, core::Range::non_negative());
   auto mp = s.section("mapping");
   p.mapping = MappingParams::from_config(mp);

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "arch/kv_cache/kv_cache.h"
 #include "arch/op_counts.h"
@@ -65,6 +66,10 @@ class Attention {
   virtual void reset() = 0;
   virtual void forward(AttentionCall& call, OpCounts& counts) = 0;  // writes call.out only
   virtual void write_stats(io::ResultFile& /*file*/, const std::string& /*group*/) const {}
+  // A named statistic of the unit since construction, for experiments that read it without knowing the unit
+  // (e.g. lsh: "attended_frac" and "attended_frac_beyond" of query head `index`, one value; "key_mean" of kv
+  // head `index`, head_dim values). Empty when the unit keeps no such statistic.
+  [[nodiscard]] virtual std::vector<double> statistic(const std::string& /*name*/, int /*index*/) const { return {}; }
 };
 
 using AttentionRegistry = core::Registry<Attention, const AttentionInit&>;

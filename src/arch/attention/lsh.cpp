@@ -67,6 +67,19 @@ double LshAttention::attended_frac(int head) const {
                             : frac_sum_[h] / static_cast<double>(n_queries_[h]);
 }
 
+std::vector<double> LshAttention::statistic(const std::string& name, int index) const {
+  if (name == "attended_frac") {
+    return {attended_frac(index)};
+  }
+  if (name == "attended_frac_beyond") {
+    return {attended_frac_beyond(index)};
+  }
+  if (name == "key_mean") {
+    return key_mean(index);
+  }
+  return {};
+}
+
 std::vector<double> LshAttention::key_mean(int kv_head) const {
   const auto h = static_cast<size_t>(kv_head);
   const auto hd = static_cast<size_t>(init_.head_dim);

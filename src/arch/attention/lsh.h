@@ -27,6 +27,8 @@ class LshAttention final : public Attention {
   void reset() override;
   void forward(AttentionCall& call, OpCounts& counts) override;
   void write_stats(io::ResultFile& file, const std::string& group) const override;
+  // "attended_frac", "attended_frac_beyond" (query head), "key_mean" (kv head): the accessors below.
+  [[nodiscard]] std::vector<double> statistic(const std::string& name, int index) const override;
 
   [[nodiscard]] const lsh::LshParams& params() const { return p_; }
   // Bucket ids of the keys hashed since reset(): (n_hashed positions, n_rounds) row-major, by position.

@@ -32,6 +32,8 @@ class ResultFile;
 
 namespace pimtx::arch {
 
+class GainCellKvCache;
+
 struct KvCacheInit {
   int layer = 0;
   int n_kv_heads = 0;
@@ -45,6 +47,8 @@ struct KvView {
   ConstMatRef keys;                    // (n_held, head_dim)
   ConstMatRef values;                  // (n_held, head_dim)
   std::span<const int64_t> positions;  // (n_held) absolute positions, increasing
+  // Set by the `gain_cell` cache only: its stored voltages, for the `gain_cell` attention unit's analog reads.
+  const GainCellKvCache* gain_cell = nullptr;
 };
 
 class KvCache {
