@@ -7,6 +7,7 @@
 //           ranges, and are never evaluated; 0 = none, an error if a unit needs calibration),
 //           calibration_max_tokens (stop calibrating after the story that reaches it; 0 = all n stories)
 //   [arch.linear] / [arch.attention] / [arch.kv_cache]  `type` and unit parameters (src/arch/README.md)
+//   [cost]  catalog, context, set: how /cost/ prices the counted work (src/cost/README.md)
 // The last line printed is `tokens N mean_nll X perplexity Y top1 Z`.
 #include <fmt/format.h>
 
@@ -21,6 +22,7 @@
 #include "cli/commands.h"
 #include "cli/experiment.h"
 #include "core/errors.h"
+#include "cost/cost_config.h"
 #include "io/h5.h"
 #include "io/text.h"
 
@@ -46,6 +48,10 @@ class EvalExperiment final : public Experiment {
     tok_ = arch::load_tokenizer(tok_path_, model_->config.vocab_size);
     check_generation_fits(ev);
     engine_ = std::make_unique<arch::Transformer>(*model_, root.section("arch"), seed);
+    arch_spec_ = cost::ArchSpec::from_section(root.section("arch"));
+    auto cost_cfg = root.section("cost");
+    cost_ = cost::CostSettings::from_config(cost_cfg);
+    catalog_ = std::make_unique<cost::Catalog>(cost_.catalog_path, cost_.catalog_overrides);
   }
 
   std::string run(io::ResultFile& f) override {
@@ -95,7 +101,30 @@ class EvalExperiment final : public Experiment {
     f.write("/eval/story_tokens", std::span<const int64_t>(r.story_tokens), {}, "count");
     f.write("/eval/story_nll", std::span<const double>(r.story_nll), {}, "nat");
     engine_->write_results(f, "/eval");
-    std::string summary;
+    // Cost per token of the evaluated work: tokens processed = KV entries stored in layer 0 per kv head; the
+    // schedule's context = the mean number of cached keys over those tokens (positions 1..n of each story).
+    const double n_processed =
+        static_cast<double>(engine_->counts().at(0).kv_cache.kv_entries_stored) / static_cast<double>(c.n_kv_heads);
+    double ctx_sum = 0.0, ctx_n = 0.0;
+    for (int64_t n : r.story_tokens) {
+      ctx_sum += 0.5 * static_cast<double>(n) * static_cast<double>(n + 1);
+      ctx_n += static_cast<double>(n);
+    }
+    const int64_t context =
+        cost_.context > 0 ? cost_.context : std::max<int64_t>(1, std::llround(ctx_sum / std::max(1.0, ctx_n)));
+    cost::ModelShape shape;
+    shape.family = c.family == arch::Family::llama ? "llama" : "gpt2";
+    shape.dim = c.dim;
+    shape.hidden_dim = c.hidden_dim;
+    shape.n_layers = c.n_layers;
+    shape.n_heads = c.n_heads;
+    shape.n_kv_heads = c.n_kv_heads;
+    shape.vocab_size = c.vocab_size;
+    shape.seq_len = c.seq_len;
+    const cost::Report rep = cost::price_eval(*catalog_, engine_->counts(), n_processed, shape, arch_spec_, context);
+    cost::write_report(f, "/cost", rep, *catalog_);
+    f.write_scalar("/cost/n_tokens_processed", n_processed, "count");
+    std::string summary = cost::summary(rep);
     if (n_generate_ > 0) {
       engine_->clear_counts();
       core::Rng rng(seed_, "arch.sample");
@@ -144,6 +173,9 @@ class EvalExperiment final : public Experiment {
   std::unique_ptr<arch::Model> model_;
   std::unique_ptr<arch::Tokenizer> tok_;
   std::unique_ptr<arch::Transformer> engine_;
+  cost::ArchSpec arch_spec_;
+  cost::CostSettings cost_;
+  std::unique_ptr<cost::Catalog> catalog_;
   std::string last_line_;
 };
 

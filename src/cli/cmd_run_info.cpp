@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/experiment.h"
 #include "core/errors.h"
+#include "cost/cost_config.h"
 #include "io/h5.h"
 
 namespace pimtx::cli {
@@ -60,6 +61,7 @@ void add_info_command(CLI::App& app, ActionTable& actions) {
     }
     io::ResultReader r(*path);
     r.describe(std::cout);
+    cost::print_summary(*path, std::cout);
     return 0;
   };
 }

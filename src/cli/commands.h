@@ -26,6 +26,7 @@ void add_spice_command(CLI::App& app, ActionTable& actions);
 void add_eval_command(CLI::App& app, ActionTable& actions);
 void add_calibrate_command(CLI::App& app, ActionTable& actions);
 void add_xbar_command(CLI::App& app, ActionTable& actions);
+void add_cost_command(CLI::App& app, ActionTable& actions);
 void add_sweep_command(CLI::App& app, ActionTable& actions);
 
 }  // namespace pimtx::cli

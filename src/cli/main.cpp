@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   pimtx::cli::add_eval_command(app, actions);
   pimtx::cli::add_calibrate_command(app, actions);
   pimtx::cli::add_xbar_command(app, actions);
+  pimtx::cli::add_cost_command(app, actions);
   pimtx::cli::add_sweep_command(app, actions);
   require_finite_floats(&app);
   try {

@@ -10,6 +10,7 @@ std::unique_ptr<Experiment> make_spice_crossbar_experiment(core::Section& root,
 
 std::unique_ptr<Experiment> make_lsh_attention_experiment(core::Section& root, uint64_t seed);  // exp_lsh_attention.cpp
 
+std::unique_ptr<Experiment> make_cost_experiment(core::Section& root, uint64_t seed);  // cmd_cost.cpp
 std::unique_ptr<Experiment> make_gain_cell_attention_experiment(core::Section& root,
                                                                 uint64_t seed);          // exp_gain_cell_attention.cpp
 std::unique_ptr<Experiment> make_lsh_nn_experiment(core::Section& root, uint64_t seed);  // exp_lsh_nn.cpp
@@ -22,6 +23,7 @@ ExperimentRegistry make_experiment_registry() {
   r.add("spice_crossbar", make_spice_crossbar_experiment);
   r.add("eval", make_eval_experiment);
   r.add("lsh_attention", make_lsh_attention_experiment);
+  r.add("cost", make_cost_experiment);
   r.add("gain_cell_attention", make_gain_cell_attention_experiment);
   r.add("lsh_nn", make_lsh_nn_experiment);
   r.add("kv_cam", make_kv_cam_experiment);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# PIM vs GPU: per-token energy and latency of stories260K and the GPT-2 124M shape under seven configurations,
+# with the NLL of each configuration where its units exist on this branch. From the repository root:
+#   bash experiments/pim_vs_gpu/run.sh            (about a minute on 2 cores; the eval dominates)
+# Writes results/pim_vs_gpu/*.h5, then results/pim_vs_gpu/pim_vs_gpu.png and table.md via plot.py.
+set -euo pipefail
+B=${PIMTX:-build/pimtx}
+O=results/pim_vs_gpu
+E=experiments/pim_vs_gpu
+mkdir -p "$O"
+# Exact engine on the 20,111 evaluated tokens: the reference NLL, the counted cost and the mean context.
+"$B" eval experiments/eval/stories260k.toml --quiet --set eval.n_generate=0 -o "$O/stories260k_eval_a_digital.h5" >/dev/null
+CTX=$(/usr/bin/python3 -c "import h5py; print(int(h5py.File('$O/stories260k_eval_a_digital.h5')['/cost/context'][()]))")
+PIM="--set arch.linear.type=crossbar --set arch.linear.n_adc_bits=8"
+declare -A CFG=(
+  [a_digital]=""
+  [b_pim_linear]="$PIM"
+  [c_gain_cell]="$PIM --set arch.attention.type=gain_cell --set arch.kv_cache.type=gain_cell"
+  [d_cpq]="$PIM --set arch.kv_cache.type=cpq --set arch.kv_cache.n_bits_k=4 --set arch.kv_cache.n_bits_v=4 --set arch.kv_cache.prune_ratio=0.4"
+  [e_cam]="$PIM --set arch.attention.type=cam --set arch.attention.k=32 --set arch.kv_cache.type=cpq --set arch.kv_cache.n_bits_k=4 --set arch.kv_cache.n_bits_v=4 --set arch.kv_cache.prune_ratio=0.4"
+  [g_all_arrays]="$PIM --set arch.linear.roles=[\"w1\",\"w2\",\"w3\",\"wq\",\"wk\",\"wv\",\"wqkv\",\"wo\",\"classifier\"] --set arch.attention.type=gain_cell --set arch.kv_cache.type=gain_cell"
+  [f_lsh]="$PIM --set arch.attention.type=lsh --set arch.attention.n_bits=8 --set arch.attention.n_rounds=32 --set cost.set=[\"schedule.lsh_candidate_fraction_rel=0.209\"]"
+)
+for name in a_digital b_pim_linear c_gain_cell d_cpq e_cam f_lsh g_all_arrays; do
+  # shellcheck disable=SC2086
+  "$B" cost "$E/gpt2_124m.toml" --quiet ${CFG[$name]} -o "$O/gpt2_124m_$name.h5" >/dev/null
+  # shellcheck disable=SC2086
+  "$B" cost "$E/stories260k.toml" --quiet --context "$CTX" ${CFG[$name]} -o "$O/stories260k_$name.h5" >/dev/null
+done
+/usr/bin/python3 "$E/plot.py" "$O" "$E"
