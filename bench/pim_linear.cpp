@@ -44,7 +44,7 @@ void tile_vs_spice(int n, int spice_n) {
   circuits::CrossbarSpec spec;
   spec.n_rows = static_cast<size_t>(n);
   spec.n_cols = static_cast<size_t>(n);
-  spec.r_wire_row_ohm = spec.r_wire_col_ohm = spec.r_driver_ohm = spec.r_sense_ohm = 2.5;
+  spec.parasitics = {2.5, 2.5, 2.5, 2.5};
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
       cells.a1_s(i, j) = rng.uniform(1e-6, 100e-6);

@@ -162,10 +162,10 @@ std::string netlist_crossbar(const py::object& g_s, size_t n_rows, size_t n_cols
   s.xi = optional_matrix(xi, "xi", r, c);
   s.x0 = optional_matrix(x0, "x0", r, c);
   s.temp_k = temp_k;
-  s.r_wire_row_ohm = r_wire_row_ohm;
-  s.r_wire_col_ohm = r_wire_col_ohm;
-  s.r_driver_ohm = r_driver_ohm;
-  s.r_sense_ohm = r_sense_ohm;
+  s.parasitics.r_wire_row_ohm = r_wire_row_ohm;
+  s.parasitics.r_wire_col_ohm = r_wire_col_ohm;
+  s.parasitics.r_driver_ohm = r_driver_ohm;
+  s.parasitics.r_sense_ohm = r_sense_ohm;
   if (sense == "virtual_ground") {
     s.sense = circuits::SenseMode::virtual_ground;
   } else if (sense == "load_resistor") {
@@ -212,15 +212,15 @@ std::string netlist_crossbar(const py::object& g_s, size_t n_rows, size_t n_cols
 void register_spice(py::module_& m) {
   const circuits::CrossbarSpec d;
   m.def("netlist_crossbar", &netlist_crossbar, py::arg("g_s") = py::none(), py::kw_only(), py::arg("n_rows") = 0,
-        py::arg("n_cols") = 0, py::arg("cell") = "resistor", py::arg("r_wire_row_ohm") = d.r_wire_row_ohm,
-        py::arg("r_wire_col_ohm") = d.r_wire_col_ohm, py::arg("r_driver_ohm") = d.r_driver_ohm,
-        py::arg("r_sense_ohm") = d.r_sense_ohm, py::arg("v_rows_v") = py::none(), py::arg("v_cols_v") = py::none(),
-        py::arg("mode") = "read", py::arg("sense") = "virtual_ground", py::arg("r_load_ohm") = d.r_load_ohm,
-        py::arg("xi") = py::none(), py::arg("temp_k") = d.temp_k, py::arg("x0") = py::none(), py::arg("sel_row") = 0,
-        py::arg("sel_col") = 0, py::arg("v_write_v") = d.v_write_v, py::arg("pulse_rows_v") = py::none(),
-        py::arg("pulse_cols_v") = py::none(), py::arg("t_pulse_s") = d.t_pulse_s, py::arg("t_edge_s") = d.t_edge_s,
-        py::arg("t_gap_s") = d.t_gap_s, py::arg("options") = "", py::arg("analysis") = "",
-        py::arg("command") = "pimtx.netlist_crossbar()",
+        py::arg("n_cols") = 0, py::arg("cell") = "resistor", py::arg("r_wire_row_ohm") = d.parasitics.r_wire_row_ohm,
+        py::arg("r_wire_col_ohm") = d.parasitics.r_wire_col_ohm, py::arg("r_driver_ohm") = d.parasitics.r_driver_ohm,
+        py::arg("r_sense_ohm") = d.parasitics.r_sense_ohm, py::arg("v_rows_v") = py::none(),
+        py::arg("v_cols_v") = py::none(), py::arg("mode") = "read", py::arg("sense") = "virtual_ground",
+        py::arg("r_load_ohm") = d.r_load_ohm, py::arg("xi") = py::none(), py::arg("temp_k") = d.temp_k,
+        py::arg("x0") = py::none(), py::arg("sel_row") = 0, py::arg("sel_col") = 0, py::arg("v_write_v") = d.v_write_v,
+        py::arg("pulse_rows_v") = py::none(), py::arg("pulse_cols_v") = py::none(), py::arg("t_pulse_s") = d.t_pulse_s,
+        py::arg("t_edge_s") = d.t_edge_s, py::arg("t_gap_s") = d.t_gap_s, py::arg("options") = "",
+        py::arg("analysis") = "", py::arg("command") = "pimtx.netlist_crossbar()",
         R"doc(
 SPICE netlist text of a passive (0T1R) crossbar (circuits::crossbar_netlist; geometry of src/circuits/crossbar.h,
 identical to Crossbar's).
