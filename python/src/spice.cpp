@@ -55,7 +55,7 @@ py::dict result_dict(const spice::Result& r) {
 }
 
 py::object run_spice(const py::object& netlist, const py::object& analysis, const std::vector<std::string>& save,
-                     double timeout_s, size_t n_workers) {
+                     double timeout_s, size_t n_workers, bool allow_control) {
   const bool many = !py::isinstance<py::str>(netlist);
   std::vector<std::string> texts;
   if (many) {
@@ -84,6 +84,8 @@ py::object run_spice(const py::object& netlist, const py::object& analysis, cons
     j.commands = commands;
     j.save = save;
     j.timeout_s = timeout_s;
+    j.policy.allow_control = allow_control;
+    j.policy.source = "netlist";
     jobs.push_back(std::move(j));
   }
   std::vector<spice::JobOutcome> out;
@@ -101,8 +103,12 @@ py::object run_spice(const py::object& netlist, const py::object& analysis, cons
   for (size_t k = 0; k < out.size(); ++k) {
     if (!out[k].ok) {
       const std::string title = jobs[k].netlist.empty() ? std::string() : jobs[k].netlist[0];
-      throw SpiceError(many ? fmt::format("netlist {} ('{}'): {}", k, title, out[k].error)
-                            : fmt::format("netlist '{}': {}", title, out[k].error));
+      const std::string msg = many ? fmt::format("netlist {} ('{}'): {}", k, title, out[k].error)
+                                   : fmt::format("netlist '{}': {}", title, out[k].error);
+      if (out[k].user_error) {
+        throw ConfigError(msg);  // refused by the netlist policy, or asked for something absent
+      }
+      throw SpiceError(msg);
     }
   }
   if (!many) {
@@ -248,7 +254,7 @@ Raises:
 )doc");
   m.def("spice", &run_spice, py::arg("netlist"), py::arg("analysis") = "op",
         py::arg("save") = std::vector<std::string>{}, py::kw_only(), py::arg("timeout_s") = 0.0,
-        py::arg("n_workers") = 0, R"doc(
+        py::arg("n_workers") = 0, py::arg("allow_control") = false, R"doc(
 Run netlist(s) through libngspice in a pool of worker processes (spice::WorkerPool).
 
 Args:
@@ -258,11 +264,14 @@ Args:
     save: vector names to return ("v(2)", "vs0#branch"); empty: every vector of the final plot.
     timeout_s: wall-clock limit per analysis (0: none).
     n_workers: worker processes (0: 1 for one netlist, one per hardware thread for a list).
+    allow_control: run `.control` blocks and commands that reach outside the simulation (shell, write, source,
+        ...), which the netlist policy refuses by default (src/spice/README.md); only for files you trust.
 
 Returns:
     {vector name: float64 array} (complex128 for complex vectors), or a list of such dicts for a list of netlists.
 
 Raises:
+    pimtx.ConfigError: the netlist policy refused the netlist or a command (named with its line).
     pimtx.SpiceError: ngspice reported an error (with its message and the netlist line), the analysis timed out,
         or the worker process died (a crash in ngspice); the interpreter is unaffected and later calls work.
 

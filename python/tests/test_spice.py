@@ -56,8 +56,11 @@ class Spice(unittest.TestCase):
                 f.write('p=$PPID\nwhile [ "$(cat /proc/$p/comm)" = sh ]; do p=$(ps -o ppid= -p $p | tr -d " "); done\n'
                         'kill -SEGV $p\n')
             with self.assertRaises(pimtx.SpiceError) as cm:
-                pimtx.spice(RC, [f"shell sh {script}", "op"])
+                pimtx.spice(RC, [f"shell sh {script}", "op"], allow_control=True)
         self.assertIn("signal 11", str(cm.exception))
+        # Without allow_control the netlist policy refuses the shell command before anything runs.
+        with self.assertRaisesRegex(pimtx.ConfigError, "'shell' is not one of them"):
+            pimtx.spice(RC, ["shell true", "op"])
         # Still alive, and the pool replaced the worker.
         self.assertAlmostEqual(pimtx.spice(RC, "op", ["v(out)"])["v(out)"][0], 0.75, places=12)
 

@@ -263,7 +263,12 @@ GainCellKvCache::GainCellKvCache(core::Section& cfg, const KvCacheInit& init)
                      std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()});
 }
 
-void GainCellKvCache::reset() { n_ = 0; }
+// The write-noise stream restarts with every sequence, so a sequence after reset() is exactly what a fresh cache
+// gives (the arch contract); the calibration statistics (exact mode) deliberately span all sequences.
+void GainCellKvCache::reset() {
+  n_ = 0;
+  noise_ = core::Rng(init_.seed, "arch.kv_cache.gain_cell.write_noise", static_cast<uint64_t>(init_.layer));
+}
 
 double GainCellKvCache::age_s(int64_t s, int64_t p_now) const {
   const double t_now = static_cast<double>(p_now) * p_.t_token_s;
