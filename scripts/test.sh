@@ -13,7 +13,7 @@ ctest --test-dir build -j"$jobs" --output-on-failure --timeout 900 "$@"
 # Sanitizer subset (issue 10): the code that parses untrusted files (config, CSV, HDF5 reading, checkpoint and
 # tokenizer loaders, netlist policy) built with AddressSanitizer + UndefinedBehaviorSanitizer in a second build
 # folder, so memory errors and undefined behaviour on crafted inputs fail CI. Only these test executables are
-# built and run (no libngspice, no transformer engine); see README.md for its measured cost.
+# built and run (no libngspice, no transformer engine); README.md gives its measured cost.
 if [[ "${PIMTX_SKIP_SANITIZE:-0}" != "1" ]]; then
   san_targets=(pimtx_core_tests pimtx_io_tests pimtx_arch_loader_tests pimtx_netlist_policy_tests)
   cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DPIMTX_WERROR=ON \
