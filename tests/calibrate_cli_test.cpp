@@ -230,3 +230,30 @@ TEST_CASE("pimtx calibrate rejects bad input with exit 2, naming key or file and
   CHECK_FALSE(fs::exists(out));
   fs::remove_all(d);
 }
+
+// The committed gain-cell card's per-access energies (used by the cost model, src/cost gain_cell_access) are not
+// hand-entered: re-running the card's own calibration command integrates −∫V·I dt of the word- and bit-line
+// sources over the same ngspice transients and must give the card's numbers. Tolerance 1e-9 relative: the same
+// deterministic transients in the same ngspice build; only the last digits of the trapezoid sums may differ.
+TEST_CASE("gain-cell card energies equal the ngspice transients' integrated source energy", "[spice][cli]") {
+  const auto d = scratch("gc_energy");
+  const auto out = d / "gc.h5";
+  const Run r = run_pimtx("calibrate --quiet experiments/calibration/si_3t_gaincell.toml -o " + out.string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto fresh = devices::load_device_card(out);
+  const auto committed = devices::load_device_card("data/devices/si_3t_gaincell.h5");
+  for (const char* key : {"energy.e_write_j", "energy.e_read_j", "energy.t_read_s"}) {
+    INFO(key);
+    REQUIRE(fresh.params.count(key) == 1);
+    REQUIRE(committed.params.count(key) == 1);
+    const double a = fresh.params.at(key), b = committed.params.at(key);
+    CHECK(b > 0);
+    CHECK(std::abs(a - b) <= 1e-9 * std::abs(b));
+  }
+  // Orders of magnitude a 1 fF storage node and a ~26 uA, 20 ns read imply (C·V² ~ 1 fJ; I·V·t ~ 0.2 pJ).
+  CHECK(committed.params.at("energy.e_write_j") > 1e-16);
+  CHECK(committed.params.at("energy.e_write_j") < 1e-14);
+  CHECK(committed.params.at("energy.e_read_j") > 1e-14);
+  CHECK(committed.params.at("energy.e_read_j") < 1e-12);
+}
