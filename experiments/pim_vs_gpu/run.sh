@@ -11,7 +11,9 @@ mkdir -p "$O"
 # Exact engine on the 20,111 evaluated tokens: the reference NLL, the counted cost and the mean context.
 "$B" eval experiments/eval/stories260k.toml --quiet --set eval.n_generate=0 -o "$O/stories260k_eval_a_digital.h5" >/dev/null
 CTX=$(/usr/bin/python3 -c "import h5py; print(int(h5py.File('$O/stories260k_eval_a_digital.h5')['/cost/context'][()]))")
-PIM="--set arch.linear.type=crossbar --set arch.linear.n_adc_bits=8"
+# The crossbar settings of experiments/pim_linear's base config: 8-bit ADC, a 3.16-31.6 uS conductance window (the
+# card's full 316 uS range loses ~6 nats to IR drop on 128x128 tiles), per-output gain trim.
+PIM="--set arch.linear.type=crossbar --set arch.linear.n_adc_bits=8 --set arch.linear.g_lo_s=3.16e-6 --set arch.linear.g_hi_s=31.6e-6 --set arch.linear.output_gain_calibration=true"
 declare -A CFG=(
   [a_digital]=""
   [b_pim_linear]="$PIM"
