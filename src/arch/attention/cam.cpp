@@ -8,6 +8,7 @@
 #include <limits>
 #include <numbers>
 
+#include "arch/attention/lsh_core.h"
 #include "core/errors.h"
 #include "core/rng.h"
 #include "devices/card.h"
@@ -70,17 +71,7 @@ CamAttention::CamAttention(core::Section& cfg, const AttentionInit& init)
     }
   }
   const size_t per_layer = nh * hd;
-  if (!p_.key_offset.empty()) {
-    if (p_.key_offset.size() != per_layer * static_cast<size_t>(init.n_layers)) {
-      cfg.fail("key_offset", fmt::format("has {} values; need n_layers * n_kv_heads * head_dim = {} * {} * {} = {}",
-                                         p_.key_offset.size(), init.n_layers, init.n_kv_heads, init.head_dim,
-                                         per_layer * static_cast<size_t>(init.n_layers)));
-    }
-    const size_t o = per_layer * static_cast<size_t>(init.layer);
-    for (size_t i = 0; i < per_layer; ++i) {
-      offset_.push_back(static_cast<float>(p_.key_offset[o + i]));
-    }
-  }
+  offset_ = lsh::layer_key_offset(cfg, p_.key_offset, init.n_layers, init.n_kv_heads, init.head_dim, init.layer);
   key_bits_.assign(nh, std::vector<uint64_t>(static_cast<size_t>(init.max_seq_len) * static_cast<size_t>(n_words_)));
   key_norm_.assign(nh, std::vector<float>(static_cast<size_t>(init.max_seq_len)));
   n_encoded_.assign(nh, 0);

@@ -22,17 +22,7 @@ LshAttention::LshAttention(core::Section& cfg, const AttentionInit& init) : init
                   std::vector<uint32_t>(static_cast<size_t>(init.max_seq_len) * nr, 0u));
   n_hashed_.assign(static_cast<size_t>(init.n_kv_heads), 0);
   const size_t per_layer = static_cast<size_t>(init.n_kv_heads) * static_cast<size_t>(init.head_dim);
-  if (!p_.key_offset.empty()) {
-    if (p_.key_offset.size() != per_layer * static_cast<size_t>(init.n_layers)) {
-      cfg.fail("key_offset", fmt::format("has {} values; need n_layers * n_kv_heads * head_dim = {} * {} * {} = {}",
-                                         p_.key_offset.size(), init.n_layers, init.n_kv_heads, init.head_dim,
-                                         per_layer * static_cast<size_t>(init.n_layers)));
-    }
-    const size_t o = per_layer * static_cast<size_t>(init.layer);
-    for (size_t i = 0; i < per_layer; ++i) {
-      offset_.push_back(static_cast<float>(p_.key_offset[o + i]));
-    }
-  }
+  offset_ = lsh::layer_key_offset(cfg, p_.key_offset, init.n_layers, init.n_kv_heads, init.head_dim, init.layer);
   centred_.resize(static_cast<size_t>(init.head_dim));
   key_sum_.assign(per_layer, 0.0);
   n_keys_.assign(static_cast<size_t>(init.n_kv_heads), 0);

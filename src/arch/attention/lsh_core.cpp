@@ -1,5 +1,7 @@
 #include "arch/attention/lsh_core.h"
 
+#include <fmt/format.h>
+
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -7,6 +9,25 @@
 #include "arch/attention/lsh_planes.h"
 
 namespace pimtx::arch::lsh {
+
+std::vector<float> layer_key_offset(core::Section& cfg, const std::vector<double>& flat, int n_layers, int n_kv_heads,
+                                    int head_dim, int layer) {
+  std::vector<float> out;
+  if (flat.empty()) {
+    return out;
+  }
+  const size_t per_layer = static_cast<size_t>(n_kv_heads) * static_cast<size_t>(head_dim);
+  if (flat.size() != per_layer * static_cast<size_t>(n_layers)) {
+    cfg.fail("key_offset",
+             fmt::format("has {} values; need n_layers * n_kv_heads * head_dim = {} * {} * {} = {}", flat.size(),
+                         n_layers, n_kv_heads, head_dim, per_layer * static_cast<size_t>(n_layers)));
+  }
+  const size_t o = per_layer * static_cast<size_t>(layer);
+  for (size_t i = 0; i < per_layer; ++i) {
+    out.push_back(static_cast<float>(flat[o + i]));
+  }
+  return out;
+}
 
 LshParams LshParams::from_config(core::Section& s) {
   LshParams p;

@@ -41,6 +41,12 @@ struct LshParams {
   void validate(const core::Section& s) const;
 };
 
+// This layer's slice of a flat (n_layers, n_kv_heads, head_dim) key offset, as float32 (empty if `flat` is empty);
+// cfg.fail("key_offset", ...) (ConfigError) if its size is not n_layers * n_kv_heads * head_dim. Serves every
+// unit that centres keys (lsh, cam).
+std::vector<float> layer_key_offset(core::Section& cfg, const std::vector<double>& flat, int n_layers, int n_kv_heads,
+                                    int head_dim, int layer);
+
 // True iff some round's ids agree. q_ids, k_ids: (n_rounds).
 inline bool same_bucket(const uint32_t* q_ids, const uint32_t* k_ids, int n_rounds) {
   for (int r = 0; r < n_rounds; ++r) {
