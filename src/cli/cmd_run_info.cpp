@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/experiment.h"
 #include "core/errors.h"
 #include "cost/cost_config.h"
 #include "io/h5.h"

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "cli/experiment.h"
 #include "core/errors.h"
 #include "core/progress.h"
+#include "experiments/experiment.h"
 #include "io/output_path.h"
 
 namespace pimtx::cli {
@@ -86,7 +86,7 @@ std::string run_experiment(core::Config& cfg, const std::filesystem::path& out) 
   const uint64_t seed = master_seed(cfg);
   auto root = cfg.root();
   const std::string name = root.require_string("experiment");
-  std::unique_ptr<Experiment> exp = experiment_registry().create_named(name, root, seed);
+  std::unique_ptr<experiments::Experiment> exp = experiments::experiment_registry().create_named(name, root, seed);
   std::string summary;
   run_job(cfg, seed, out, [&](io::ResultFile& f) { summary = exp->run(f); });
   return summary;

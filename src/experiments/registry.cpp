@@ -1,21 +1,21 @@
 // Explicit list of experiments for `pimtx run` (STYLE.md §2: no self-registration).
-#include "cli/experiment.h"
+#include "experiments/experiment.h"
 
-namespace pimtx::cli {
+namespace pimtx::experiments {
 
-std::unique_ptr<Experiment> make_eval_experiment(core::Section& root, uint64_t seed);  // cmd_eval.cpp
+std::unique_ptr<Experiment> make_eval_experiment(core::Section& root, uint64_t seed);  // eval.cpp
 
 std::unique_ptr<Experiment> make_spice_crossbar_experiment(core::Section& root,
-                                                           uint64_t seed);  // exp_spice_crossbar.cpp
+                                                           uint64_t seed);  // spice_crossbar.cpp
 
-std::unique_ptr<Experiment> make_lsh_attention_experiment(core::Section& root, uint64_t seed);  // exp_lsh_attention.cpp
+std::unique_ptr<Experiment> make_lsh_attention_experiment(core::Section& root, uint64_t seed);  // lsh_attention.cpp
 
-std::unique_ptr<Experiment> make_cost_experiment(core::Section& root, uint64_t seed);  // cmd_cost.cpp
+std::unique_ptr<Experiment> make_cost_experiment(core::Section& root, uint64_t seed);  // cost.cpp
 std::unique_ptr<Experiment> make_gain_cell_attention_experiment(core::Section& root,
-                                                                uint64_t seed);          // exp_gain_cell_attention.cpp
-std::unique_ptr<Experiment> make_lsh_nn_experiment(core::Section& root, uint64_t seed);  // exp_lsh_nn.cpp
+                                                                uint64_t seed);          // gain_cell_attention.cpp
+std::unique_ptr<Experiment> make_lsh_nn_experiment(core::Section& root, uint64_t seed);  // lsh_nn.cpp
 
-std::unique_ptr<Experiment> make_kv_cam_experiment(core::Section& root, uint64_t seed);  // exp_kv_cam.cpp
+std::unique_ptr<Experiment> make_kv_cam_experiment(core::Section& root, uint64_t seed);  // kv_cam.cpp
 
 ExperimentRegistry make_experiment_registry() {
   ExperimentRegistry r("experiment");
@@ -35,4 +35,4 @@ const ExperimentRegistry& experiment_registry() {
   return r;
 }
 
-}  // namespace pimtx::cli
+}  // namespace pimtx::experiments

@@ -1,4 +1,7 @@
-// Experiments run by `pimtx run CONFIG.toml`: the top-level key `experiment = "<name>"` selects one.
+// Experiments run by `pimtx run CONFIG.toml` (and `pimtx sweep`, the Python module's run(), `pimtx eval`,
+// `pimtx cost`): the top-level key `experiment = "<name>"` selects one. This layer sits above arch and cost and
+// below cli: an experiment owns its logic (what it runs, what it writes); the CLI owns argument parsing, output
+// paths and exit codes (src/experiments/README.md).
 //
 // Contract: the factory reads every key it needs from the config (so unknown keys can be rejected
 // before anything runs); run() writes its results under its own group of the file and returns a short
@@ -13,7 +16,7 @@
 #include "core/registry.h"
 #include "io/h5.h"
 
-namespace pimtx::cli {
+namespace pimtx::experiments {
 
 class Experiment {
  public:
@@ -25,4 +28,4 @@ class Experiment {
 using ExperimentRegistry = core::Registry<Experiment, uint64_t>;
 const ExperimentRegistry& experiment_registry();
 
-}  // namespace pimtx::cli
+}  // namespace pimtx::experiments

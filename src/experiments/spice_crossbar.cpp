@@ -8,11 +8,11 @@
 #include <cmath>
 
 #include "circuits/crossbar.h"
-#include "cli/experiment.h"
 #include "core/rng.h"
+#include "experiments/experiment.h"
 #include "spice/engine.h"
 
-namespace pimtx::cli {
+namespace pimtx::experiments {
 
 namespace {
 
@@ -121,4 +121,4 @@ std::unique_ptr<Experiment> make_spice_crossbar_experiment(core::Section& root, 
   return std::make_unique<SpiceCrossbarExperiment>(root, seed);
 }
 
-}  // namespace pimtx::cli
+}  // namespace pimtx::experiments

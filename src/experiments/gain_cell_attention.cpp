@@ -27,12 +27,12 @@
 #include "arch/model.h"
 #include "arch/tokenizer.h"
 #include "arch/transformer.h"
-#include "cli/experiment.h"
 #include "core/errors.h"
 #include "core/progress.h"
+#include "experiments/experiment.h"
 #include "io/text.h"
 
-namespace pimtx::cli {
+namespace pimtx::experiments {
 
 namespace {
 
@@ -180,4 +180,4 @@ std::unique_ptr<Experiment> make_gain_cell_attention_experiment(core::Section& r
   return std::make_unique<GainCellAttentionExperiment>(root, seed);
 }
 
-}  // namespace pimtx::cli
+}  // namespace pimtx::experiments

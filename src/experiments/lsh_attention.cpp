@@ -28,12 +28,12 @@
 #include "arch/model.h"
 #include "arch/tokenizer.h"
 #include "arch/transformer.h"
-#include "cli/experiment.h"
 #include "core/errors.h"
 #include "core/progress.h"
+#include "experiments/experiment.h"
 #include "io/text.h"
 
-namespace pimtx::cli {
+namespace pimtx::experiments {
 
 namespace {
 
@@ -371,4 +371,4 @@ std::unique_ptr<Experiment> make_lsh_attention_experiment(core::Section& root, u
   return std::make_unique<LshAttentionExperiment>(root, seed);
 }
 
-}  // namespace pimtx::cli
+}  // namespace pimtx::experiments

@@ -29,12 +29,12 @@
 #include "arch/model.h"
 #include "arch/tokenizer.h"
 #include "arch/transformer.h"
-#include "cli/experiment.h"
 #include "core/errors.h"
 #include "core/progress.h"
+#include "experiments/experiment.h"
 #include "io/text.h"
 
-namespace pimtx::cli {
+namespace pimtx::experiments {
 
 namespace {
 
@@ -439,4 +439,4 @@ std::unique_ptr<Experiment> make_kv_cam_experiment(core::Section& root, uint64_t
   return std::make_unique<KvCamExperiment>(root, seed);
 }
 
-}  // namespace pimtx::cli
+}  // namespace pimtx::experiments

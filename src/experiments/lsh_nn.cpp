@@ -8,15 +8,16 @@
 //                                quantized | memristive, ...); the other tables are validated too
 // Writes /lsh_nn/{top1_rel, top5_rel, top10_rel, n_buckets, n_buckets_skipped, n_without_candidate,
 // mean_candidates, hash_wall_s} and the source name and its resolved table (attribute).
+#include "arch/attention/lsh_nn.h"
+
 #include <fmt/format.h>
 
 #include <chrono>
 
-#include "arch/attention/lsh_nn.h"
-#include "cli/experiment.h"
 #include "core/errors.h"
+#include "experiments/experiment.h"
 
-namespace pimtx::cli {
+namespace pimtx::experiments {
 
 namespace {
 
@@ -90,4 +91,4 @@ std::unique_ptr<Experiment> make_lsh_nn_experiment(core::Section& root, uint64_t
   return std::make_unique<LshNnExperiment>(root, seed);
 }
 
-}  // namespace pimtx::cli
+}  // namespace pimtx::experiments
