@@ -21,11 +21,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
-#include "arch/attention/cam.h"
-#include "arch/attention/lsh.h"
 #include "arch/eval.h"
-#include "arch/kv_cache/cpq.h"
 #include "arch/model.h"
 #include "arch/tokenizer.h"
 #include "arch/transformer.h"
@@ -38,12 +36,16 @@ namespace pimtx::experiments {
 
 namespace {
 
-std::string toml_array(const std::vector<double>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    s += fmt::format("{}{:.9g}", i ? ", " : "", v[i]);
+// `v` at 9 significant digits. The calibrated thresholds, channel scales and key offsets reach the units at this
+// precision, as when they were passed as TOML text, so the figures of experiments/kv_cam/README.md stay bit-identical
+// (full precision moves the NLL in the 8th digit); the result file keeps full precision.
+std::vector<double> nine_digits(const std::vector<double>& v) {
+  std::vector<double> out;
+  out.reserve(v.size());
+  for (double x : v) {
+    out.push_back(std::strtod(fmt::format("{:.9g}", x).c_str(), nullptr));
   }
-  return s + "]";
+  return out;
 }
 
 struct Run {
@@ -128,13 +130,15 @@ class KvCamExperiment final : public Experiment {
     const size_t nsrc = sources.size();
     core::Progress prog("kv_cam", 2 + nb * np + nsrc * ncb * nsc * nw * nk + lsh_bits_.size(), "run");
     // Reference.
-    const Run dense = eval_run("", stories, f, g + "/runs/dense");
+    const Run dense = eval_run(core::Config(), stories, f, g + "/runs/dense");
     prog.advance();
     // (a) cpq grid.
     std::vector<Run> cpq(nb * np);
     for (size_t b = 0; b < nb; ++b) {
       for (size_t p = 0; p < np; ++p) {
-        cpq[b * np + p] = eval_run(cpq_cfg(cpq_bits_[b], cpq_bits_v_[b], cpq_prune_[p], cpq_prune_v_[p]), stories, f,
+        core::Config cfg;
+        set_cpq(cfg, cpq_bits_[b], cpq_bits_v_[b], cpq_prune_[p], cpq_prune_v_[p]);
+        cpq[b * np + p] = eval_run(std::move(cfg), stories, f,
                                    fmt::format("{}/runs/cpq_k{}v{}_pk{}_pv{}", g, cpq_bits_[b], cpq_bits_v_[b],
                                                cpq_prune_[p], cpq_prune_v_[p]));
         prog.advance();
@@ -147,10 +151,10 @@ class KvCamExperiment final : public Experiment {
         for (size_t sc = 0; sc < nsc; ++sc) {
           for (size_t w = 0; w < nw; ++w) {
             for (size_t k = 0; k < nk; ++k) {
-              const std::string cfg =
-                  cam_cfg(cam_k_[k], cam_scores_[sc], cam_n_bits_[cb], sources[s] == "card", cam_window_[w]);
+              core::Config cfg;
+              set_cam(cfg, cam_k_[k], cam_scores_[sc], cam_n_bits_[cb], sources[s] == "card", cam_window_[w]);
               cam[(((s * ncb + cb) * nsc + sc) * nw + w) * nk + k] =
-                  eval_run(cfg, stories, f,
+                  eval_run(std::move(cfg), stories, f,
                            fmt::format("{}/runs/cam_{}_n{}_{}_w{}_k{}", g, sources[s], cam_n_bits_[cb], cam_scores_[sc],
                                        cam_window_[w], cam_k_[k]));
               prog.advance();
@@ -160,17 +164,23 @@ class KvCamExperiment final : public Experiment {
       }
     }
     // (c) combined.
-    const std::string comb_cfg = cam_cfg(comb_k_, "exact", comb_cam_bits_, !cam_card_.empty(), comb_window_) +
-                                 cpq_cfg(comb_bits_, comb_bits_v_, comb_prune_, comb_prune_v_);
-    const Run comb = eval_run(comb_cfg, stories, f, g + "/runs/combined");
+    core::Config comb_cfg;
+    set_cam(comb_cfg, comb_k_, "exact", comb_cam_bits_, !cam_card_.empty(), comb_window_);
+    set_cpq(comb_cfg, comb_bits_, comb_bits_v_, comb_prune_, comb_prune_v_);
+    const Run comb = eval_run(std::move(comb_cfg), stories, f, g + "/runs/combined");
     prog.advance();
     // lsh references.
     std::vector<Run> lsh;
     for (size_t i = 0; i < lsh_bits_.size(); ++i) {
-      lsh.push_back(eval_run(fmt::format("[arch.attention]\ntype = \"lsh\"\nn_bits = {}\nn_rounds = {}\nn_window = {}\n"
-                                         "key_offset = {}\n",
-                                         lsh_bits_[i], lsh_rounds_[i], lsh_window_, key_offset_toml_),
-                             stories, f, fmt::format("{}/runs/lsh_b{}_r{}", g, lsh_bits_[i], lsh_rounds_[i])));
+      core::Config cfg;
+      core::Section a = cfg.section("arch.attention");
+      a.set_string("type", "lsh");
+      a.set_int("n_bits", lsh_bits_[i]);
+      a.set_int("n_rounds", lsh_rounds_[i]);
+      a.set_int("n_window", lsh_window_);
+      a.set_double_array("key_offset", nine_digits(key_offset_));
+      lsh.push_back(
+          eval_run(std::move(cfg), stories, f, fmt::format("{}/runs/lsh_b{}_r{}", g, lsh_bits_[i], lsh_rounds_[i])));
       prog.advance();
     }
     prog.finish();
@@ -216,32 +226,44 @@ class KvCamExperiment final : public Experiment {
   }
 
  private:
-  std::string cpq_cfg(int64_t bits_k, int64_t bits_v, double prune_k, double prune_v) const {
+  // A cpq cache with these bits and prune ratios, the shared group/scale settings and the calibrated channel scales and
+  // prune thresholds, written into [arch.kv_cache] of `cfg`.
+  void set_cpq(core::Config& cfg, int64_t bits_k, int64_t bits_v, double prune_k, double prune_v) const {
+    core::Section c = cfg.section("arch.kv_cache");
+    c.set_string("type", "cpq");
+    c.set_int("n_bits_k", bits_k);
+    c.set_int("n_bits_v", bits_v);
+    c.set_int("n_group_k", cpq_group_);
+    c.set_int("n_group_v", cpq_group_);
+    c.set_int("n_scale_bits", cpq_scale_bits_);
     // prune_ratio records the larger target; the thresholds carry each side's own quantile.
-    std::string s = fmt::format(
-        "[arch.kv_cache]\ntype = \"cpq\"\nn_bits_k = {}\nn_bits_v = {}\nn_group_k = {}\nn_group_v = {}\n"
-        "n_scale_bits = {}\nprune_ratio = {}\n",
-        bits_k, bits_v, cpq_group_, cpq_group_, cpq_scale_bits_, std::max(prune_k, prune_v));
+    c.set_double("prune_ratio", std::max(prune_k, prune_v));
     if (cpq_channel_scales_) {
-      s += "channel_scale_k = " + channel_scale_k_ + "\n";
-      s += "channel_scale_v = " + channel_scale_v_ + "\n";
+      c.set_double_array("channel_scale_k", nine_digits(channel_scale_k_));
+      c.set_double_array("channel_scale_v", nine_digits(channel_scale_v_));
     }
     if (prune_k > 0.0 || prune_v > 0.0) {
-      s += "prune_threshold_k = " + toml_array(thresholds(true, prune_k)) + "\n";
-      s += "prune_threshold_v = " + toml_array(thresholds(false, prune_v)) + "\n";
+      c.set_double_array("prune_threshold_k", nine_digits(thresholds(true, prune_k)));
+      c.set_double_array("prune_threshold_v", nine_digits(thresholds(false, prune_v)));
     }
-    return s;
   }
 
-  std::string cam_cfg(int64_t k, const std::string& score, int64_t n_bits, bool card, int64_t window) const {
-    std::string s = fmt::format(
-        "[arch.attention]\ntype = \"cam\"\nk = {}\nk_first = {}\nn_tile_rows = {}\nn_adc_bits = {}\nscore = \"{}\"\n"
-        "n_bits = {}\nn_window = {}\nkey_offset = {}\n",
-        k, cam_k_first_ > 0 ? cam_k_first_ : k, cam_tile_, cam_adc_, score, n_bits, window, key_offset_toml_);
+  // A cam unit (centred keys, the shared tile/ADC settings; the CAM card when `card`) into [arch.attention] of `cfg`.
+  void set_cam(core::Config& cfg, int64_t k, const std::string& score, int64_t n_bits, bool card,
+               int64_t window) const {
+    core::Section a = cfg.section("arch.attention");
+    a.set_string("type", "cam");
+    a.set_int("k", k);
+    a.set_int("k_first", cam_k_first_ > 0 ? cam_k_first_ : k);
+    a.set_int("n_tile_rows", cam_tile_);
+    a.set_int("n_adc_bits", cam_adc_);
+    a.set_string("score", score);
+    a.set_int("n_bits", n_bits);
+    a.set_int("n_window", window);
+    a.set_double_array("key_offset", nine_digits(key_offset_));
     if (card) {
-      s += fmt::format("cam_card = \"{}\"\n", cam_card_);
+      a.set_string("cam_card", cam_card_);
     }
-    return s;
   }
 
   // |x| quantile per (layer, kv head) of the calibration stories' keys or values.
@@ -249,7 +271,7 @@ class KvCamExperiment final : public Experiment {
     std::vector<double> t;
     for (const auto* u : calib_caches_) {
       for (int h = 0; h < model_->config.n_kv_heads; ++h) {
-        t.push_back(u->magnitude_quantile(key, h, ratio));
+        t.push_back(u->statistic(key ? "magnitude_quantile_k" : "magnitude_quantile_v", h, ratio).at(0));
       }
     }
     return t;
@@ -258,37 +280,41 @@ class KvCamExperiment final : public Experiment {
   // One engine over the calibration stories: a 16-bit cpq cache without pruning (records |x| histograms) and a cam
   // unit that selects every key (exact dense attention; records the mean key per layer and kv head).
   void calibrate(io::ResultFile& f, const std::vector<std::string>& calib) {
-    auto cfg = core::Config::from_string(fmt::format(
-        "[arch.kv_cache]\ntype = \"cpq\"\nn_bits_k = 16\nn_bits_v = 16\n[arch.attention]\ntype = \"cam\"\nk = {}\n",
-        model_->config.seq_len));
+    core::Config cfg;
+    core::Section c = cfg.section("arch.kv_cache");
+    c.set_string("type", "cpq");
+    c.set_int("n_bits_k", 16);
+    c.set_int("n_bits_v", 16);
+    core::Section a = cfg.section("arch.attention");
+    a.set_string("type", "cam");
+    a.set_int("k", model_->config.seq_len);
     calib_engine_ = std::make_unique<arch::Transformer>(*model_, cfg.section("arch"), seed_);
     arch::evaluate(*calib_engine_, *tok_, calib, 0, false);
     const arch::ModelConfig& mc = model_->config;
     std::vector<double> off;
     for (int l = 0; l < mc.n_layers; ++l) {
-      calib_caches_.push_back(&dynamic_cast<const arch::CpqKvCache&>(calib_engine_->kv_cache(l)));
-      const auto& u = dynamic_cast<const arch::CamAttention&>(calib_engine_->attention(l));
+      calib_caches_.push_back(&calib_engine_->kv_cache(l));
       for (int h = 0; h < mc.n_kv_heads; ++h) {
-        const auto m = u.key_mean(h);
+        const auto m = calib_engine_->attention(l).statistic("key_mean", h);
         off.insert(off.end(), m.begin(), m.end());
       }
     }
-    key_offset_toml_ = toml_array(off);
+    key_offset_ = off;
     // Static per-channel scales of cpq: max |x| per (layer, kv head, channel) of the calibration keys / values
     // (a channel never non-zero gets 1e-6, as a scale must be > 0).
     std::vector<double> sk, sv;
     for (const auto* u : calib_caches_) {
       for (int h = 0; h < mc.n_kv_heads; ++h) {
-        for (double x : u->channel_absmax(true, h)) {
+        for (double x : u->statistic("channel_absmax_k", h, 0.0)) {
           sk.push_back(std::max(x, 1e-6));
         }
-        for (double x : u->channel_absmax(false, h)) {
+        for (double x : u->statistic("channel_absmax_v", h, 0.0)) {
           sv.push_back(std::max(x, 1e-6));
         }
       }
     }
-    channel_scale_k_ = toml_array(sk);
-    channel_scale_v_ = toml_array(sv);
+    channel_scale_k_ = sk;
+    channel_scale_v_ = sv;
     const auto hd = static_cast<size_t>(mc.head_dim());
     f.write("/kv_cam/calibration/key_offset", off,
             {static_cast<size_t>(mc.n_layers), static_cast<size_t>(mc.n_kv_heads), hd}, "1");
@@ -313,9 +339,7 @@ class KvCamExperiment final : public Experiment {
     }
   }
 
-  Run eval_run(const std::string& toml, const std::vector<std::string>& stories, io::ResultFile& f,
-               const std::string& group) {
-    auto cfg = core::Config::from_string(toml, group);
+  Run eval_run(core::Config cfg, const std::vector<std::string>& stories, io::ResultFile& f, const std::string& group) {
     arch::Transformer e(*model_, cfg.section("arch"), seed_);
     cfg.check_unknown();
     const arch::EvalResult r = arch::evaluate(e, *tok_, stories, max_tokens_, false);
@@ -331,26 +355,29 @@ class KvCamExperiment final : public Experiment {
     double att = 0.0, w = 0, w16 = 0, rd = 0, rd16 = 0, kb = 0, vb = 0, sb = 0, sa = 0;
     int na = 0, nc = 0;
     for (int l = 0; l < mc.n_layers; ++l) {
-      if (const auto* c = dynamic_cast<const arch::CamAttention*>(&e.attention(l))) {
-        for (int h = 0; h < mc.n_heads; ++h, ++na) {
-          att += c->attended_frac(h);
-        }
-      } else if (const auto* s = dynamic_cast<const arch::LshAttention*>(&e.attention(l))) {
-        for (int h = 0; h < mc.n_heads; ++h, ++na) {
-          att += s->attended_frac(h);
+      // Sparse attention units (cam, lsh) report their attended fraction; dense reports none (1).
+      const arch::Attention& u = e.attention(l);
+      for (int h = 0; h < mc.n_heads; ++h) {
+        const auto frac = u.statistic("attended_frac", h);
+        if (!frac.empty()) {
+          att += frac.at(0);
+          ++na;
         }
       }
-      if (const auto* q = dynamic_cast<const arch::CpqKvCache*>(&e.kv_cache(l))) {
-        w += static_cast<double>(q->bytes_written());
-        w16 += static_cast<double>(q->bytes_written_fp16());
-        rd += static_cast<double>(q->bytes_read());
-        rd16 += static_cast<double>(q->bytes_read_fp16());
+      // Compressed caches (cpq) report bytes moved and sparsity; the full cache reports none.
+      const arch::KvCache& q = e.kv_cache(l);
+      auto stat = [&](const char* name, int h) { return q.statistic(name, h, 0.0).at(0); };
+      if (!q.statistic("bytes_written", 0, 0.0).empty()) {
+        w += stat("bytes_written", 0);
+        w16 += stat("bytes_written_fp16", 0);
+        rd += stat("bytes_read", 0);
+        rd16 += stat("bytes_read_fp16", 0);
         for (int h = 0; h < mc.n_kv_heads; ++h, ++nc) {
-          sb += 0.5 * (q->sparsity(true, h, false) + q->sparsity(false, h, false));
-          sa += 0.5 * (q->sparsity(true, h, true) + q->sparsity(false, h, true));
+          sb += 0.5 * (stat("sparsity_pruned_k", h) + stat("sparsity_pruned_v", h));
+          sa += 0.5 * (stat("sparsity_quantised_k", h) + stat("sparsity_quantised_v", h));
         }
-        kb += q->mean_bits_per_element(true) / mc.n_layers;
-        vb += q->mean_bits_per_element(false) / mc.n_layers;
+        kb += stat("mean_bits_per_element_k", 0) / mc.n_layers;
+        vb += stat("mean_bits_per_element_v", 0) / mc.n_layers;
       }
     }
     out.attended = na > 0 ? att / na : 1.0;
@@ -428,8 +455,9 @@ class KvCamExperiment final : public Experiment {
   std::unique_ptr<arch::Model> model_;
   std::unique_ptr<arch::Tokenizer> tok_;
   std::unique_ptr<arch::Transformer> calib_engine_;
-  std::vector<const arch::CpqKvCache*> calib_caches_;
-  std::string key_offset_toml_, channel_scale_k_, channel_scale_v_;
+  std::vector<const arch::KvCache*> calib_caches_;
+  // Calibrated key means (n_layers, n_kv_heads, head_dim) and cpq channel scales (same shape).
+  std::vector<double> key_offset_, channel_scale_k_, channel_scale_v_;
   bool cpq_channel_scales_ = true;
 };
 

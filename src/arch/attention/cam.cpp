@@ -88,6 +88,16 @@ CamAttention::CamAttention(core::Section& cfg, const AttentionInit& init)
 
 void CamAttention::reset() { std::fill(n_encoded_.begin(), n_encoded_.end(), 0); }
 
+std::vector<double> CamAttention::statistic(const std::string& name, int index) const {
+  if (name == "attended_frac") {
+    return {attended_frac(index)};
+  }
+  if (name == "key_mean") {
+    return key_mean(index);
+  }
+  return {};
+}
+
 double CamAttention::attended_frac(int head) const {
   const auto h = static_cast<size_t>(head);
   return n_queries_[h] == 0 ? std::numeric_limits<double>::quiet_NaN()

@@ -68,6 +68,8 @@ class CamAttention final : public Attention {
   void reset() override;
   void forward(AttentionCall& call, OpCounts& counts) override;
   void write_stats(io::ResultFile& file, const std::string& group) const override;
+  // "attended_frac" of query head `index` (one value), "key_mean" of kv head `index` (head_dim values).
+  [[nodiscard]] std::vector<double> statistic(const std::string& name, int index) const override;
 
   [[nodiscard]] const CamParams& params() const { return p_; }
   [[nodiscard]] int code_bits() const { return n_code_; }

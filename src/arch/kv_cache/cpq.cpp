@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "core/errors.h"
@@ -275,6 +276,37 @@ KvView CpqKvCache::view(int kv_head) const {
   return KvView{.keys = k_.data[h].topRows(n_),
                 .values = v_.data[h].topRows(n_),
                 .positions = std::span<const int64_t>(positions_.data(), static_cast<size_t>(n_))};
+}
+
+std::vector<double> CpqKvCache::statistic(const std::string& name, int index, double level) const {
+  const std::map<std::string, int64_t> totals = {{"bytes_written", bytes_written_},
+                                                 {"bytes_written_fp16", bytes_written_fp16_},
+                                                 {"bytes_read", bytes_read_},
+                                                 {"bytes_read_fp16", bytes_read_fp16_}};
+  if (const auto it = totals.find(name); it != totals.end()) {
+    return {static_cast<double>(it->second)};
+  }
+  if (name.size() < 2 || name[name.size() - 2] != '_' || (name.back() != 'k' && name.back() != 'v')) {
+    return {};
+  }
+  const bool key = name.back() == 'k';
+  const std::string base = name.substr(0, name.size() - 2);
+  if (base == "mean_bits_per_element") {
+    return {mean_bits_per_element(key)};
+  }
+  if (index < 0 || index >= init_.n_kv_heads) {
+    return {};
+  }
+  if (base == "sparsity_pruned" || base == "sparsity_quantised") {
+    return {sparsity(key, index, base == "sparsity_quantised")};
+  }
+  if (base == "channel_absmax") {
+    return channel_absmax(key, index);
+  }
+  if (base == "magnitude_quantile") {
+    return {magnitude_quantile(key, index, level)};
+  }
+  return {};
 }
 
 double CpqKvCache::magnitude_quantile(bool key, int kv_head, double q) const {

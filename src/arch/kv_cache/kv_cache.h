@@ -20,6 +20,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "arch/op_counts.h"
 #include "arch/tensor.h"
@@ -60,6 +61,14 @@ class KvCache {
   [[nodiscard]] virtual KvView view(int kv_head) const = 0;
   [[nodiscard]] virtual int64_t n_positions() const = 0;  // positions appended since reset()
   virtual void write_stats(io::ResultFile& /*file*/, const std::string& /*group*/) const {}
+  // A named statistic of the cache since construction, for experiments that read it without knowing the unit (cpq:
+  // cpq.h lists its names; e.g. "bytes_written" one value, "channel_absmax_k" of kv head `index` head_dim values,
+  // "magnitude_quantile_k" of kv head `index` at the fraction `level`). `level` parametrises quantile statistics
+  // and is ignored by the others. Empty when the unit keeps no such statistic.
+  [[nodiscard]] virtual std::vector<double> statistic(const std::string& /*name*/, int /*index*/,
+                                                      double /*level*/) const {
+    return {};
+  }
 };
 
 using KvCacheRegistry = core::Registry<KvCache, const KvCacheInit&>;
