@@ -27,14 +27,11 @@ def main():
     if rc != 0:
         return rc
     with h5py.File(sys.argv[1], "r") as f:
-        g = plot.lsh_group(f)
-        bits = list(g["n_bits"][()])
-        rounds = list(g["n_rounds"][()])
-        sources = [s.decode() if isinstance(s, bytes) else str(s) for s in g["sources"][()]]
-        nll = g["nll"][()].mean(axis=3)  # (source, bits, rounds)
-        frac = g["attended_frac_beyond"][()].mean(axis=3)
-        dense = float(g["dense_nll"][()])
-        n_tokens = int(g["n_tokens"][()])
+        d = plot.load(f)  # the (source, bits, rounds, seed) grid assembled from the sweep's points
+    bits, rounds, sources = list(d["bits"]), list(d["rounds"]), d["sources"]
+    nll = d["nll"].mean(axis=3)  # (source, bits, rounds)
+    frac = d["attended_frac_beyond"].mean(axis=3)
+    dense, n_tokens = d["dense"], d["n_tokens"]
     b, r = len(bits) - 1, len(rounds) - 1  # the largest setting
     print(f"| lsh_attention | dense NLL, stories260K, {n_tokens} tokens | {dense:.4f} nats | "
           "1.2835 over 20,111 tokens (llama2.c reference, data/README.md) |")

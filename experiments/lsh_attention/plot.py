@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Plot an lsh_attention result file (pimtx run experiments/lsh_attention/*.toml).
 
-usage: /usr/bin/python3 experiments/lsh_attention/plot.py RESULT.h5 [OUT.png]
-(RESULT.h5: a `pimtx run` file, or a `pimtx sweep` file: its first point is drawn)
+usage: /usr/bin/python3 experiments/lsh_attention/plot.py RESULT.h5 [OUT.png] [--table]
+RESULT.h5: a `pimtx run` file, or a `pimtx sweep` file (figure.toml: one point per bits x rounds x seed), whose
+points are assembled into the (source, bits, rounds, seed) grid; the references (dense, window only, collision)
+come from a point of the lowest seed, as one `pimtx run` of the grid computes them with its master seed.
+--table: also print the README's markdown table (NLL ± sample sd over seeds, vs dense, attended fraction).
 
 Four panels: (a) NLL vs hash rounds, one line per (source, bits), dense and window-only as horizontal lines;
 (b) attended fraction of keys (positions >= n_sparsity_skip_pos) vs rounds; (c) NLL increase over dense vs
@@ -28,31 +31,92 @@ def lsh_group(f):
     return points[sorted(points)[0]]["lsh_attention"]
 
 
+def text(a):
+    return [x.decode() if isinstance(x, bytes) else str(x) for x in a]
+
+
+def groups(f):
+    """Every /lsh_attention group of a run file (one) or of the completed points of a sweep file."""
+    if "lsh_attention" in f:
+        return [f["lsh_attention"]]
+    t = f["sweep/table"]
+    ok = {i for i, s in zip(text(t["id"][()]), text(t["status"][()])) if s == "ok"}
+    points = f["sweep/points"]
+    return [points[p]["lsh_attention"] for p in sorted(points) if p in ok]
+
+
+def load(f):
+    """The grid (source, bits, rounds, seed) and the references of a run file or of a sweep's points."""
+    gs = groups(f)
+    if not gs:
+        raise SystemExit("no completed lsh_attention point in the file")
+    sources = text(gs[0]["sources"][()])
+    bits = sorted({int(b) for g in gs for b in g["n_bits"][()]})
+    rounds = sorted({int(r) for g in gs for r in g["n_rounds"][()]})
+    seeds = sorted({int(s) for g in gs for s in g["seeds"][()]})
+    shape = (len(sources), len(bits), len(rounds), len(seeds))
+    d = {"sources": sources, "bits": np.array(bits), "rounds": np.array(rounds), "seeds": np.array(seeds)}
+    for name in ("nll", "attended_frac_beyond", "top1"):
+        d[name] = np.full(shape, np.nan)
+    for g in gs:
+        if text(g["sources"][()]) != sources:
+            raise SystemExit("points with different plane sources: " + str(text(g["sources"][()])))
+        bi = [bits.index(int(b)) for b in g["n_bits"][()]]
+        ri = [rounds.index(int(r)) for r in g["n_rounds"][()]]
+        ki = [seeds.index(int(s)) for s in g["seeds"][()]]
+        for name in ("nll", "attended_frac_beyond", "top1"):
+            d[name][np.ix_(range(len(sources)), bi, ri, ki)] = g[name][()]
+    ref = next(g for g in gs if int(g["seeds"][0]) == seeds[0])  # the references of the lowest seed
+    d["dense"] = float(ref["dense_nll"][()])
+    d["n_tokens"] = int(ref["n_tokens"][()])
+    d["skip"] = int(ref["n_sparsity_skip_pos"][()])
+    d["window"] = int(ref["n_window"][()])
+    d["centred"] = bool(ref["center_keys"][()]) if "center_keys" in ref else False
+    d["w_nll"] = float(ref["runs/window_only/mean_nll"][()]) if "runs/window_only" in ref else None
+    d["w_frac"] = float(ref["runs/window_only/attended_frac_beyond_mean"][()]) if "runs/window_only" in ref else None
+    d["coll"] = {s: (c["theta_rad"][()], c["p_measured"][()], c["p_theory"][()]) for s, c in ref["collision"].items()}
+    return d
+
+
+def table(d):
+    """The README's markdown table: per (bits, rounds) and source the NLL (± sample sd over seeds), its increase over
+    dense and the attended fraction; with two or more sources also the last source's NLL vs the first's."""
+    src, nk = d["sources"], len(d["seeds"])
+    head = "| bits | rounds |"
+    for s in src:
+        head += f" {s} NLL{' (± sd)' if nk > 1 else ''} | vs dense | attended |"
+    if len(src) > 1:
+        head += f" {src[-1]} vs {src[0]} |"
+    lines = [head, "|" + "---:|" * (head.count("|") - 1)]
+    mean = d["nll"].mean(axis=3)
+    for bi, b in enumerate(d["bits"]):
+        for ri, r in enumerate(d["rounds"]):
+            row = f"| {b} | {r} |"
+            for si in range(len(src)):
+                m = mean[si, bi, ri]
+                sd = f" ± {d['nll'][si, bi, ri].std(ddof=1):.4f}" if nk > 1 else ""
+                row += (f" {m:.4f}{sd} | {100 * (m / d['dense'] - 1):+.2f} % | "
+                        f"{d['attended_frac_beyond'][si, bi, ri].mean():.3f} |")
+            if len(src) > 1:
+                row += f" {100 * (mean[-1, bi, ri] / mean[0, bi, ri] - 1):+.2f} % |"
+            lines.append(row.replace(" -", " −"))
+    return "\n".join(lines)
+
+
 def main():
-    if len(sys.argv) not in (2, 3):
+    if len([a for a in sys.argv[1:] if a != "--table"]) not in (1, 2):
         sys.stderr.write(__doc__)
         return 2
-    path = sys.argv[1]
-    out = sys.argv[2] if len(sys.argv) == 3 else path.rsplit(".", 1)[0] + ".png"
+    args = [a for a in sys.argv[1:] if a != "--table"]
+    path = args[0]
+    out = args[1] if len(args) == 2 else path.rsplit(".", 1)[0] + ".png"
     with h5py.File(path, "r") as f:
-        g = lsh_group(f)
-        bits = g["n_bits"][()]
-        rounds = g["n_rounds"][()]
-        sources = [s.decode() if isinstance(s, bytes) else str(s) for s in g["sources"][()]]
-        nll = g["nll"][()]  # (source, bits, rounds, seed)
-        frac = g["attended_frac_beyond"][()]
-        dense = float(g["dense_nll"][()])
-        n_tokens = int(g["n_tokens"][()])
-        skip = int(g["n_sparsity_skip_pos"][()])
-        window = int(g["n_window"][()])
-        centred = bool(g["center_keys"][()]) if "center_keys" in g else False
-        seeds = g["seeds"][()]
-        w_nll = float(g["runs/window_only/mean_nll"][()]) if "runs/window_only" in g else None
-        w_frac = float(g["runs/window_only/attended_frac_beyond_mean"][()]) if "runs/window_only" in g else None
-        coll = {}
-        for s in g["collision"]:
-            c = g["collision"][s]
-            coll[s] = (c["theta_rad"][()], c["p_measured"][()], c["p_theory"][()])
+        d = load(f)
+    bits, rounds, sources, seeds = d["bits"], d["rounds"], d["sources"], d["seeds"]
+    nll, frac, dense, n_tokens = d["nll"], d["attended_frac_beyond"], d["dense"], d["n_tokens"]
+    skip, window, centred, w_nll, w_frac, coll = d["skip"], d["window"], d["centred"], d["w_nll"], d["w_frac"], d["coll"]
+    if "--table" in sys.argv[1:]:
+        print(table(d))
 
     fig, ax = plt.subplots(2, 2, figsize=(13, 10))
     colors = plt.cm.tab10.colors
