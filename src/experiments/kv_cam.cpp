@@ -271,7 +271,7 @@ class KvCamExperiment final : public Experiment {
     std::vector<double> t;
     for (const auto* u : calib_caches_) {
       for (int h = 0; h < model_->config.n_kv_heads; ++h) {
-        t.push_back(u->statistic(key ? "magnitude_quantile_k" : "magnitude_quantile_v", h, ratio).at(0));
+        t.push_back(u->statistic(fmt::format("magnitude_quantile_{}:{}", key ? 'k' : 'v', ratio), h).at(0));
       }
     }
     return t;
@@ -305,10 +305,10 @@ class KvCamExperiment final : public Experiment {
     std::vector<double> sk, sv;
     for (const auto* u : calib_caches_) {
       for (int h = 0; h < mc.n_kv_heads; ++h) {
-        for (double x : u->statistic("channel_absmax_k", h, 0.0)) {
+        for (double x : u->statistic("channel_absmax_k", h)) {
           sk.push_back(std::max(x, 1e-6));
         }
-        for (double x : u->statistic("channel_absmax_v", h, 0.0)) {
+        for (double x : u->statistic("channel_absmax_v", h)) {
           sv.push_back(std::max(x, 1e-6));
         }
       }
@@ -366,8 +366,8 @@ class KvCamExperiment final : public Experiment {
       }
       // Compressed caches (cpq) report bytes moved and sparsity; the full cache reports none.
       const arch::KvCache& q = e.kv_cache(l);
-      auto stat = [&](const char* name, int h) { return q.statistic(name, h, 0.0).at(0); };
-      if (!q.statistic("bytes_written", 0, 0.0).empty()) {
+      auto stat = [&](const char* name, int h) { return q.statistic(name, h).at(0); };
+      if (!q.statistic("bytes_written", 0).empty()) {
         w += stat("bytes_written", 0);
         w16 += stat("bytes_written_fp16", 0);
         rd += stat("bytes_read", 0);

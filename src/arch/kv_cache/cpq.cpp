@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <numeric>
 
@@ -300,13 +301,25 @@ KvView CpqKvCache::view(int kv_head) const {
                 .positions = std::span<const int64_t>(positions_.data(), static_cast<size_t>(n_))};
 }
 
-std::vector<double> CpqKvCache::statistic(const std::string& name, int index, double level) const {
+std::vector<double> CpqKvCache::statistic(const std::string& name, int index) const {
   const std::map<std::string, int64_t> totals = {{"bytes_written", bytes_written_},
                                                  {"bytes_written_fp16", bytes_written_fp16_},
                                                  {"bytes_read", bytes_read_},
                                                  {"bytes_read_fp16", bytes_read_fp16_}};
   if (const auto it = totals.find(name); it != totals.end()) {
     return {static_cast<double>(it->second)};
+  }
+  for (const bool key : {true, false}) {
+    const std::string prefix = key ? "magnitude_quantile_k:" : "magnitude_quantile_v:";
+    if (name.rfind(prefix, 0) == 0) {
+      const std::string q_text = name.substr(prefix.size());
+      char* end = nullptr;
+      const double q = std::strtod(q_text.c_str(), &end);
+      if (q_text.empty() || *end != '\0' || !(q >= 0.0 && q <= 1.0) || index < 0 || index >= init_.n_kv_heads) {
+        return {};
+      }
+      return {magnitude_quantile(key, index, q)};
+    }
   }
   if (name.size() < 2 || name[name.size() - 2] != '_' || (name.back() != 'k' && name.back() != 'v')) {
     return {};
@@ -324,9 +337,6 @@ std::vector<double> CpqKvCache::statistic(const std::string& name, int index, do
   }
   if (base == "channel_absmax") {
     return channel_absmax(key, index);
-  }
-  if (base == "magnitude_quantile") {
-    return {magnitude_quantile(key, index, level)};
   }
   return {};
 }

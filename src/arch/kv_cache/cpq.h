@@ -30,10 +30,11 @@
 //   kv.bytes_written_fp16, kv.bytes_read_fp16   the same for an FP16 cache (2 bytes per element), the reference.
 // write_stats(): per kv head sparsity before/after quantisation and mean stored bits per element for K and V; bytes
 // written/read and their FP16 references; the thresholds used.
-// statistic(name, index, level) (KvCache): "bytes_written", "bytes_written_fp16", "bytes_read", "bytes_read_fp16"
-// (totals, one value); "mean_bits_per_element_k" / "_v" (one value); per kv head `index`: "sparsity_pruned_k" / "_v",
+// statistic(name, index) (KvCache): "bytes_written", "bytes_written_fp16", "bytes_read", "bytes_read_fp16" (totals,
+// one value); "mean_bits_per_element_k" / "_v" (one value); per kv head `index`: "sparsity_pruned_k" / "_v",
 // "sparsity_quantised_k" / "_v" (fraction of zeros after pruning / after quantisation), "channel_absmax_k" / "_v"
-// (head_dim values), "magnitude_quantile_k" / "_v" (the |x| quantile at fraction `level` of the raw values).
+// (head_dim values), "magnitude_quantile_k:<q>" / "magnitude_quantile_v:<q>" (the |x| quantile at the fraction q,
+// a number in [0, 1] as written by fmt "{}", of the raw values).
 // Config ([arch.kv_cache], type = "cpq"): n_bits_k, n_bits_v (1..16, default 4), n_group_k, n_group_v (channels per
 // group scale, 1..head_dim, default 4), n_scale_bits (0..8, default 4), scale_headroom_ratio ([1, 16], default 2),
 // prune_ratio (target in [0, 1), the value the thresholds were calibrated for; > 0 needs prune_threshold_k/_v),
@@ -98,7 +99,7 @@ class CpqKvCache final : public KvCache {
   [[nodiscard]] KvView view(int kv_head) const override;
   [[nodiscard]] int64_t n_positions() const override { return n_; }
   void write_stats(io::ResultFile& file, const std::string& group) const override;
-  [[nodiscard]] std::vector<double> statistic(const std::string& name, int index, double level) const override;
+  [[nodiscard]] std::vector<double> statistic(const std::string& name, int index) const override;
   [[nodiscard]] int n_calibration_passes() const override {
     return p_.calibrate_thresholds || p_.calibrate_channel_scales ? 1 : 0;
   }

@@ -61,14 +61,11 @@ class KvCache {
   [[nodiscard]] virtual KvView view(int kv_head) const = 0;
   [[nodiscard]] virtual int64_t n_positions() const = 0;  // positions appended since reset()
   virtual void write_stats(io::ResultFile& /*file*/, const std::string& /*group*/) const {}
-  // A named statistic of the cache since construction, for experiments that read it without knowing the unit (cpq:
-  // cpq.h lists its names; e.g. "bytes_written" one value, "channel_absmax_k" of kv head `index` head_dim values,
-  // "magnitude_quantile_k" of kv head `index` at the fraction `level`). `level` parametrises quantile statistics
-  // and is ignored by the others. Empty when the unit keeps no such statistic.
-  [[nodiscard]] virtual std::vector<double> statistic(const std::string& /*name*/, int /*index*/,
-                                                      double /*level*/) const {
-    return {};
-  }
+  // A named statistic of the unit since construction, for code that reads it without knowing the unit (as
+  // Attention::statistic; e.g. cpq: "bytes_written" one value, "channel_absmax_k" of kv head `index` head_dim values,
+  // "magnitude_quantile_k:0.2" the |x| quantile at 0.2 of kv head `index`; cpq.h lists them). Empty when the unit
+  // keeps no such statistic.
+  [[nodiscard]] virtual std::vector<double> statistic(const std::string& /*name*/, int /*index*/) const { return {}; }
   // Calibration from data, the protocol of Linear (linear.h): a unit that sets parameters from calibration text
   // (e.g. cpq's prune thresholds) returns n_calibration_passes() > 0; Transformer::calibrate() then brackets each
   // pass of the text with begin/end_calibration_pass(p) and finally calls reset().
