@@ -79,3 +79,46 @@ TEST_CASE("lsh_attention experiment: bad settings are config errors (exit 2, no 
   CHECK_FALSE(fs::exists(d / "bad.h5"));
   fs::remove_all(d);
 }
+
+TEST_CASE("lsh_attention on pimtx sweep: one point per bit count gives the one-process grid bit for bit",
+          "[lsh][cli]") {
+  // figure.toml's form on the tiny settings: the grid axis sets n_bits = [b] per point, the rest is the base config.
+  const fs::path d = scratch();
+  const Result a = run("run " + k_tiny + "-o " + (d / "a.h5").string());
+  INFO(a.output);
+  REQUIRE(a.code == 0);
+  const fs::path base = fs::path(PIMTX_SOURCE_DIR) / "experiments/lsh_attention/quick.toml";
+  pimtx::test::write_file(
+      d / "sweep.toml",
+      "[sweep]\nbase = \"" + base.string() +
+          "\"\nset = [\"lsh_attention.max_tokens=150\", \"lsh_attention.n_rounds=[2]\", "
+          "'lsh_attention.sources=[\"software\",\"memristive\"]', \"lsh_attention.n_calibration_stories=5\", "
+          "\"lsh_attention.n_collision_pairs=20\", \"lsh_attention.n_seeds=1\"]\n\n[[sweep.grid]]\n"
+          "key = \"lsh_attention.n_bits\"\nvalues = [[0], [4]]\n");
+  const Result s = run("sweep " + (d / "sweep.toml").string() + " -o " + (d / "s.h5").string() + " --jobs 2 --quiet");
+  INFO(s.output);
+  REQUIRE(s.code == 0);
+  pimtx::io::ResultReader ra(d / "a.h5");
+  pimtx::io::ResultReader rs(d / "s.h5");
+  const auto nll = ra.read_doubles("/lsh_attention/nll");  // (source, bits, rounds, seed) = (2, 2, 1, 1)
+  const auto frac = ra.read_doubles("/lsh_attention/attended_frac_beyond");
+  const auto points = rs.children("/sweep/points");
+  REQUIRE(points.size() == 2);
+  for (const auto& id : points) {
+    const std::string g = "/sweep/points/" + id + "/lsh_attention";
+    const auto bits = rs.read_ints(g + "/n_bits");
+    REQUIRE(bits.size() == 1);
+    const size_t b = bits[0] == 0 ? 0 : 1;
+    const auto pn = rs.read_doubles(g + "/nll");  // (2, 1, 1, 1)
+    const auto pf = rs.read_doubles(g + "/attended_frac_beyond");
+    REQUIRE(pn.size() == 2);
+    for (size_t src = 0; src < 2; ++src) {
+      CHECK(pn[src] == nll[src * 2 + b]);  // exact: the same engines, seeds and tokens
+      CHECK(pf[src] == frac[src * 2 + b]);
+    }
+    CHECK(rs.read_doubles(g + "/dense_nll") == ra.read_doubles("/lsh_attention/dense_nll"));
+    CHECK(rs.read_doubles(g + "/collision/memristive/p_measured") ==
+          ra.read_doubles("/lsh_attention/collision/memristive/p_measured"));
+  }
+  fs::remove_all(d);
+}

@@ -292,10 +292,12 @@ TEST_CASE("cam calibrate_key_offset equals the key_offset given explicitly", "[a
   for (int l = 0; l < m.config.n_layers; ++l) {
     const auto& u = dynamic_cast<const CamAttention&>(ref.attention(l));
     for (int h = 0; h < m.config.n_kv_heads; ++h) {
+      CHECK(ref.attention(l).statistic("key_mean", h) == u.key_mean(h));  // through the interface (kv_cam reads it so)
       for (double x : u.key_mean(h)) {
         off += fmt::format("{:.9g},", static_cast<float>(x));
       }
     }
+    CHECK(ref.attention(l).statistic("attended_frac", 0) == std::vector<double>{u.attended_frac(0)});
   }
   const std::string common = "[arch.attention]\ntype = \"cam\"\nk = 8\nn_bits = 64\nn_window = 4\n";
   auto given = core::Config::from_string(common + "key_offset = [" + off + "]\n");

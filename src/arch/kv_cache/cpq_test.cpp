@@ -179,6 +179,32 @@ TEST_CASE("cpq counts the compressed bytes against an FP16 cache", "[arch][cpq]"
   CHECK(cnt.kv_entries_stored == 3 * k_heads);
 }
 
+TEST_CASE("cpq statistic() answers what its accessors answer, by name, through the KvCache interface", "[arch][cpq]") {
+  auto c = make(
+      "n_bits_k = 4\nn_bits_v = 3\nprune_ratio = 0.3\nprune_threshold_k = [0.5, 0.8]\n"
+      "prune_threshold_v = [0.1, 0.2]\n");
+  const Mat k = random_mat(k_seq, k_heads * k_hd, 9), v = random_mat(k_seq, k_heads * k_hd, 10);
+  OpCounts cnt;
+  c->append(0, k, v, cnt);
+  const KvCache& base = *c;
+  const auto& cpq = dynamic_cast<const CpqKvCache&>(*c);
+  // Exact equality: the statistic returns the accessor's value (an int64 total converted to double, exactly).
+  CHECK(base.statistic("bytes_written", 0) == std::vector<double>{static_cast<double>(cpq.bytes_written())});
+  CHECK(base.statistic("bytes_read_fp16", 0) == std::vector<double>{static_cast<double>(cpq.bytes_read_fp16())});
+  CHECK(base.statistic("mean_bits_per_element_v", 0) == std::vector<double>{cpq.mean_bits_per_element(false)});
+  for (int h = 0; h < k_heads; ++h) {
+    CHECK(base.statistic("sparsity_pruned_k", h) == std::vector<double>{cpq.sparsity(true, h, false)});
+    CHECK(base.statistic("sparsity_quantised_v", h) == std::vector<double>{cpq.sparsity(false, h, true)});
+    CHECK(base.statistic("channel_absmax_v", h) == cpq.channel_absmax(false, h));
+    CHECK(base.statistic("magnitude_quantile_k:0.35", h) == std::vector<double>{cpq.magnitude_quantile(true, h, 0.35)});
+  }
+  // Unknown names, a bad level and a kv head out of range give nothing.
+  CHECK(base.statistic("nope", 0).empty());
+  CHECK(base.statistic("magnitude_quantile_k:1.5", 0).empty());
+  CHECK(base.statistic("magnitude_quantile_k:x", 0).empty());
+  CHECK(base.statistic("channel_absmax_k", k_heads).empty());
+}
+
 TEST_CASE("cpq magnitude histogram quantiles", "[arch][cpq]") {
   MagnitudeHistogram h;
   for (int i = 1; i <= 10000; ++i) {
