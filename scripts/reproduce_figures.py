@@ -11,7 +11,9 @@ with a [figure] table:
     plot  = "figure.py"       # relative to the toml: `python3 PLOT SWEEP.h5 OUT.png`, prints markdown rows
                               # "| figure | quantity | pimtx | paper |" for results/figures/README.md
     quick = ["sweep.k=v"]     # --sweep-set overrides for --quick (fewer seeds, a shorter base config, ...)
-A later experiment joins by adding its figure*.toml and plot script; nothing here changes.
+A later experiment joins by adding its figure*.toml and plot script; nothing here changes. Sweeps run from the
+repository root, so a path given as a swept or `set` value (which `--set` resolves against the working directory)
+is relative to the root, e.g. values = ["data/costs/pimtx_default.toml"].
 Writes results/figures/README.md: one table of pimtx's numbers beside the papers', and the wall time of
 each figure's sweep and of the whole run.
 """
@@ -34,6 +36,8 @@ def main():
     ap.add_argument("--pimtx", default=os.path.join(ROOT, "build", "pimtx"))
     ap.add_argument("--out", default=os.path.join(ROOT, "results", "figures"))
     args = ap.parse_args()
+    args.out = os.path.abspath(args.out)
+    args.pimtx = os.path.abspath(args.pimtx)
     os.makedirs(args.out, exist_ok=True)
     figures = []
     for path in sorted(glob.glob(os.path.join(ROOT, "experiments", "*", "figure*.toml"))):
@@ -68,7 +72,7 @@ def main():
                 cmd += ["--sweep-set", o]
         print("==> " + " ".join(cmd), flush=True)
         t0 = time.monotonic()
-        rc = subprocess.call(cmd)
+        rc = subprocess.call(cmd, cwd=ROOT)  # --set paths in sweep files are relative to the repository root
         sweep_s = time.monotonic() - t0
         if rc != 0 or not os.path.exists(h5):
             failed.append(f"{name}: pimtx sweep exited {rc}")
