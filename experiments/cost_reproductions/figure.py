@@ -18,8 +18,8 @@ import numpy as np  # noqa: E402
 
 # Leroux et al., GCA utils/plot_energy.py (papers.md §3): per head per token, and the 65 ns latency.
 LEROUX = {"qk_arrays": 1.12e-9, "sv_arrays": 0.70e-9, "digital_add": 4.0e-9, "kv_dac": 0.33e-9}
-LEROUX_LABEL = {"qk_arrays": "Φ(QKᵀ) per head", "sv_arrays": "Φ(S)·V per head", "digital_add": "digital + routing per head",
-                "kv_dac": "DAC per head"}
+LEROUX_LABEL = {"qk_arrays": "Φ(QKᵀ) per head", "sv_arrays": "Φ(S)·V per head",
+                "digital_add": "digital + routing per head", "kv_dac": "DAC per head"}
 # CAMformer (papers.md §1c, arch_costs.md): per attention (one head, one query).
 CAMFORMER = {"energy_nj": 54.92, "cycles": 721, "att_per_ms": 191.13, "area_mm2": 0.258414}
 
@@ -55,18 +55,22 @@ def leroux(pts, out):
         lat = float(c["units/attention/latency_s"][0])
         if name == "leroux_gpt2":
             for k, v in LEROUX.items():
-                rows.append(f"| cost_leroux | {LEROUX_LABEL[k]} (paper's catalog) | {comp.get(k, 0.0) / heads * 1e9:.3f} nJ "
-                            f"| {v * 1e9:.2f} nJ |")
-        rows.append(f"| cost_leroux | 12 heads, one layer, per token ({name} catalog) | {total * 1e9:.2f} nJ | 73.8 nJ |")
+                rows.append(f"| cost_leroux | {LEROUX_LABEL[k]} (paper's catalog) | "
+                            f"{comp.get(k, 0.0) / heads * 1e9:.3f} nJ | {v * 1e9:.2f} nJ |")
+        rows.append(f"| cost_leroux | 12 heads, one layer, per token ({name} catalog) | {total * 1e9:.2f} nJ "
+                    "| 73.8 nJ |")
         rows.append(f"| cost_leroux | latency per token ({name} catalog) | {lat * 1e9:.1f} ns | 65 ns |")
     fig, ax = plt.subplots(figsize=(9, 5))
-    names = sorted({k for comp in bars.values() for k in comp}, key=lambda k: -max(b.get(k, 0) for b in bars.values()))
+    names = sorted({k for comp in bars.values() for k in comp},
+                   key=lambda k: -max(b.get(k, 0) for b in bars.values()))
     y = np.arange(len(names))
     h = 0.8 / max(1, len(bars))
     for i, (cat, comp) in enumerate(bars.items()):
-        ax.barh(y + (i - (len(bars) - 1) / 2) * h, [comp.get(k, 0.0) * 1e9 for k in names], h, label=f"{cat} catalog")
+        ax.barh(y + (i - (len(bars) - 1) / 2) * h, [comp.get(k, 0.0) * 1e9 for k in names], h,
+                label=f"{cat} catalog")
     py = [names.index(k) for k in LEROUX if k in names]
-    ax.plot([LEROUX[names[i]] * heads * 1e9 for i in py], py, "k*", ms=10, label="Leroux et al. (per block × 12 heads)")
+    ax.plot([LEROUX[names[i]] * heads * 1e9 for i in py], py, "k*", ms=10,
+            label="Leroux et al. (per block × 12 heads)")
     ax.set_yticks(y)
     ax.set_yticklabels(names, fontsize=8)
     ax.invert_yaxis()
@@ -89,8 +93,10 @@ def camformer(pts, out):
         cycles = float(att["detail/cam.attention_latency_s"][()]) * 1e9
         rate = 1e-3 / float(att["stage_s"][0])
         area = float(c["fixed_area_m2"][()]) * 1e6
-        rows += [f"| cost_camformer | energy per attention ({name} catalog) | {e * 1e9:.2f} nJ | {CAMFORMER['energy_nj']} nJ |",
-                 f"| cost_camformer | cycles per attention at 1 GHz ({name} catalog) | {cycles:.0f} | {CAMFORMER['cycles']} |"]
+        rows += [f"| cost_camformer | energy per attention ({name} catalog) | {e * 1e9:.2f} nJ | "
+                 f"{CAMFORMER['energy_nj']} nJ |",
+                 f"| cost_camformer | cycles per attention at 1 GHz ({name} catalog) | {cycles:.0f} | "
+                 f"{CAMFORMER['cycles']} |"]
         if name == "camformer":
             rows += [f"| cost_camformer | attentions per ms, one core (camformer catalog) | {rate:.2f} | "
                      f"{CAMFORMER['att_per_ms']} |",
