@@ -29,6 +29,7 @@
 #include "arch/transformer.h"
 #include "core/errors.h"
 #include "core/progress.h"
+#include "experiments/calibrated_values.h"
 #include "experiments/experiment.h"
 #include "io/text.h"
 
@@ -73,7 +74,7 @@ class GainCellAttentionExperiment final : public Experiment {
     tok_ = arch::load_tokenizer(tok_path_, model_->config.vocab_size);
     // Build every point's engine now (default calibration), so a bad setting fails before anything runs.
     for (const auto& p : points_) {
-      auto cfg = point_config(p, {});
+      auto cfg = point_config(p, nullptr);
       arch::Transformer e(*model_, cfg->section("arch"), seed_);
       cfg->check_unknown();
     }
@@ -94,15 +95,15 @@ class GainCellAttentionExperiment final : public Experiment {
     progress.advance();
     std::vector<double> nll, top1, secs;
     std::vector<std::string> names;
-    std::map<std::string, std::vector<std::string>> calibrations;  // by calibration-relevant settings
+    std::map<std::string, arch::GainCellCalibration> calibrations;  // by calibration-relevant settings
     for (const auto& p : points_) {
       // The calibration pass depends on the window only (exact arithmetic); reuse it across points.
-      auto probe = point_config(p, {});
+      auto probe = point_config(p, nullptr);
       const int64_t window = probe->section("arch.attention").get_int("n_window", 1024);
       const std::string key = fmt::format("window_{}", window);
       if (calibrations.count(key) == 0) {
         const auto cal = arch::calibrate_gain_cell(*model_, *tok_, calib, *probe, seed_, margin_, clip_q_);
-        calibrations[key] = cal.overrides();
+        calibrations[key] = cal;
         const std::string cg = g + "/calibration/" + key;
         f.write(cg + "/q_scale_rel", cal.q_scale, {}, "1");
         f.write(cg + "/k_lo_rel", cal.k_lo, {}, "1");
@@ -115,7 +116,7 @@ class GainCellAttentionExperiment final : public Experiment {
         f.write(cg + "/hs_fit_rms", cal.hs_fit_rms, {}, "1");
         f.write_scalar(cg + "/n_tokens", cal.n_tokens, "count");
       }
-      auto cfg = point_config(p, calibrations[key]);
+      auto cfg = point_config(p, &calibrations[key]);
       arch::Transformer e(*model_, cfg->section("arch"), seed_);
       cfg->check_unknown();
       const auto t0 = std::chrono::steady_clock::now();
@@ -149,10 +150,23 @@ class GainCellAttentionExperiment final : public Experiment {
   }
 
  private:
-  std::shared_ptr<core::Config> point_config(const Point& p, const std::vector<std::string>& calibration) const {
+  // The base [arch] tables with the calibrated maps and scalings (when given), then the point's own overrides (the
+  // user's `--set`-style lines of [gain_cell_attention.set], which may replace calibrated values).
+  std::shared_ptr<core::Config> point_config(const Point& p, const arch::GainCellCalibration* cal) const {
     auto cfg = std::make_shared<core::Config>(base_->section("arch").copy_to("arch"));
-    for (const auto& o : calibration) {
-      cfg->apply_override(o);
+    if (cal != nullptr) {
+      core::Section kv = cfg->section("arch.kv_cache");
+      kv.set_double_array("k_lo_rel", nine_digits(cal->k_lo));
+      kv.set_double_array("k_hi_rel", nine_digits(cal->k_hi));
+      kv.set_double_array("v_lo_rel", nine_digits(cal->v_lo));
+      kv.set_double_array("v_hi_rel", nine_digits(cal->v_hi));
+      core::Section at = cfg->section("arch.attention");
+      at.set_double_array("q_scale_rel", nine_digits(cal->q_scale));
+      at.set_double_array("score_range_rel", nine_digits(cal->score_range));
+      at.set_double_array("out_range_rel", nine_digits(cal->out_range));
+      at.set_double_array("hs_offset_rel", nine_digits(cal->hs_offset));
+      at.set_double_array("hs_sat_rel", nine_digits(cal->hs_sat));
+      at.set_double_array("out_gain_rel", nine_digits(cal->out_gain));
     }
     for (const auto& o : p.set) {
       try {

@@ -21,7 +21,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include "arch/eval.h"
 #include "arch/model.h"
@@ -29,24 +28,13 @@
 #include "arch/transformer.h"
 #include "core/errors.h"
 #include "core/progress.h"
+#include "experiments/calibrated_values.h"
 #include "experiments/experiment.h"
 #include "io/text.h"
 
 namespace pimtx::experiments {
 
 namespace {
-
-// `v` at 9 significant digits. The calibrated thresholds, channel scales and key offsets reach the units at this
-// precision, as when they were passed as TOML text, so the figures of experiments/kv_cam/README.md stay bit-identical
-// (full precision moves the NLL in the 8th digit); the result file keeps full precision.
-std::vector<double> nine_digits(const std::vector<double>& v) {
-  std::vector<double> out;
-  out.reserve(v.size());
-  for (double x : v) {
-    out.push_back(std::strtod(fmt::format("{:.9g}", x).c_str(), nullptr));
-  }
-  return out;
-}
 
 struct Run {
   double nll = 0, top1 = 0, attended = 1, movement_reduction = 0, read_reduction = 0, write_reduction = 0;
