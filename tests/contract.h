@@ -4,7 +4,7 @@
 // For each name in the registry, check_registry() takes the unit's example config (Registry::example(), the TOML
 // text of the unit's own table) and, through the area's Runner (build the unit from the text, call
 // Config::check_unknown() as the CLI does, exercise it, return the output and the resolved table):
-//   - the example exists (a unit registered without one fails, named);
+//   - the example exists (a unit registered without one fails, named) and selects the unit it is registered for;
 //   - same seed -> bit-identical output, twice from the example; the output is not empty;
 //   - round trip: the resolved table of the first build (every key the unit read, defaults included) builds a unit
 //     with bit-identical output, and resolving it again gives the same text (a fixpoint);
@@ -62,6 +62,9 @@ inline void check_unit(const std::string& registry, const std::string& name, con
   const Outcome a = run(example, k_seed);
   const Outcome b = run(example, k_seed);
   CHECK_FALSE(a.output.empty());  // the exercise computed something
+  // The example selects the unit it is registered for (`type`, or `model` for calibration methods).
+  CHECK((a.resolved.find("type = '" + name + "'") != std::string::npos ||
+         a.resolved.find("model = '" + name + "'") != std::string::npos));
   CHECK(same_bits(a.output, b.output));
   CHECK(a.resolved == b.resolved);
   {
