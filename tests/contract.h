@@ -10,7 +10,7 @@
 //     with bit-identical output, and resolving it again gives the same text (a fixpoint);
 //   - the example with `not_a_key = 1` added to the unit's table is a ConfigError that names `not_a_key`.
 // It prints "contract <registry>: N units". Degenerate cases (a unit's documented setting that equals an exact
-// unit) are area-specific: same_outputs() compares two configs through the same Runner.
+// unit) are area-specific: check_same_outputs() compares two configs through the same Runner.
 #pragma once
 
 #include <catch2/catch.hpp>

@@ -165,7 +165,7 @@ TEST_CASE("contract: every linear unit from its example", "[arch][contract]") {
   contract::check_registry("linear", linear_registry(), runner("linear"));
 }
 
-TEST_CASE("contract: every attention unit from its example; lsh with one bucket is dense", "[arch][contract]") {
+TEST_CASE("contract: every attention unit from its example, and lsh with one bucket is dense", "[arch][contract]") {
   contract::check_registry("attention", attention_registry(), runner("attention"));
   contract::check_same_outputs(runner("attention"), "type = \"lsh\"\nn_bits = 0\n", "type = \"dense\"\n", 0.0);
 }

@@ -55,7 +55,8 @@ TEST_CASE("contract: every memristor model from its example", "[devices][contrac
   contract::check_registry("memristor", memristor_registry(), run_memristor);
 }
 
-TEST_CASE("contract: every read-noise model from its example; white_rtn with no noise is none", "[devices][contract]") {
+TEST_CASE("contract: every read-noise model from its example, and white_rtn with no noise is none",
+          "[devices][contract]") {
   contract::check_registry("read_noise", read_noise_registry(), run_read_noise);
   // Degenerate case (read_noise.h): every amplitude 0 adds exactly nothing: I·(1 + 0) + 0.
   contract::check_same_outputs(

@@ -83,7 +83,8 @@ contract::Outcome run_encoding(const std::string& text, uint64_t /*seed*/) {
 
 }  // namespace
 
-TEST_CASE("contract: every programming model from its example; gaussian with no spread is ideal", "[xbar][contract]") {
+TEST_CASE("contract: every programming model from its example, and gaussian with no spread is ideal",
+          "[xbar][contract]") {
   contract::check_registry("programming", programming_registry(), run_programming);
   // programming.h: "ideal" is "gaussian" with every sigma 0, so the same draws give the same conductances.
   contract::check_same_outputs(run_programming, "type = \"gaussian\"\ng_min_s = 1e-5\ng_max_s = 1e-4\n",
