@@ -65,6 +65,12 @@ class KvCache {
   // Attention::statistic; e.g. gain_cell in exact mode: "key_range" / "value_range" of kv head `index`, {min, max};
   // "key_samples" / "value_samples", its reservoir of written elements). Empty when the unit keeps no such statistic.
   [[nodiscard]] virtual std::vector<double> statistic(const std::string& /*name*/, int /*index*/) const { return {}; }
+  // Calibration from data, the protocol of Linear (linear.h): a unit that sets parameters from calibration text
+  // (e.g. cpq's prune thresholds) returns n_calibration_passes() > 0; Transformer::calibrate() then brackets each
+  // pass of the text with begin/end_calibration_pass(p) and finally calls reset().
+  [[nodiscard]] virtual int n_calibration_passes() const { return 0; }
+  virtual void begin_calibration_pass(int /*pass*/) {}
+  virtual void end_calibration_pass(int /*pass*/) {}
 };
 
 using KvCacheRegistry = core::Registry<KvCache, const KvCacheInit&>;
