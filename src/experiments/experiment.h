@@ -27,8 +27,9 @@ class Experiment {
 // Factory arguments: the root section and the master seed.
 using ExperimentRegistry = core::Registry<Experiment, uint64_t>;
 const ExperimentRegistry& experiment_registry();
-// The example config of a registered experiment: the TOML text of a small run (seconds), with paths relative to the
-// repository root; "" for an unknown name. contract_test.cpp builds and runs every registered experiment from it.
+// The example config of a registered experiment (experiment_registry().example(name), given to add() in
+// registry.cpp): the TOML text of a small run (seconds), with paths relative to the repository root; "" for an
+// unknown name. contract_test.cpp builds and runs every registered experiment from it.
 std::string experiment_example(const std::string& name);
 
 }  // namespace pimtx::experiments

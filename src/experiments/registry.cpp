@@ -22,8 +22,8 @@ std::unique_ptr<Experiment> make_kv_cam_experiment(core::Section& root, uint64_t
 
 namespace {
 
-// Examples: the TOML text of a small run of each experiment (paths relative to the repository root), built and
-// run by contract_test.cpp. When core::Registry::add takes an example, these become its third argument.
+// Examples (Registry::add's third argument): the TOML text of a small run of each experiment (seconds; paths relative
+// to the repository root), built and run by contract_test.cpp.
 const std::map<std::string, std::string>& examples() {
   static const std::map<std::string, std::string> m = {
       {"eval", R"(experiment = "eval"
@@ -119,14 +119,14 @@ lsh_n_rounds = [2]
 
 ExperimentRegistry make_experiment_registry() {
   ExperimentRegistry r("experiment");
-  // r.add("<name>", factory) lines go here, one per experiment.
-  r.add("spice_crossbar", make_spice_crossbar_experiment);
-  r.add("eval", make_eval_experiment);
-  r.add("lsh_attention", make_lsh_attention_experiment);
-  r.add("cost", make_cost_experiment);
-  r.add("gain_cell_attention", make_gain_cell_attention_experiment);
-  r.add("lsh_nn", make_lsh_nn_experiment);
-  r.add("kv_cam", make_kv_cam_experiment);
+  // r.add("<name>", factory, example) lines go here, one per experiment.
+  r.add("spice_crossbar", make_spice_crossbar_experiment, examples().at("spice_crossbar"));
+  r.add("eval", make_eval_experiment, examples().at("eval"));
+  r.add("lsh_attention", make_lsh_attention_experiment, examples().at("lsh_attention"));
+  r.add("cost", make_cost_experiment, examples().at("cost"));
+  r.add("gain_cell_attention", make_gain_cell_attention_experiment, examples().at("gain_cell_attention"));
+  r.add("lsh_nn", make_lsh_nn_experiment, examples().at("lsh_nn"));
+  r.add("kv_cam", make_kv_cam_experiment, examples().at("kv_cam"));
   return r;
 }
 
@@ -135,9 +135,6 @@ const ExperimentRegistry& experiment_registry() {
   return r;
 }
 
-std::string experiment_example(const std::string& name) {
-  const auto it = examples().find(name);
-  return it == examples().end() ? std::string() : it->second;
-}
+std::string experiment_example(const std::string& name) { return experiment_registry().example(name); }
 
 }  // namespace pimtx::experiments
