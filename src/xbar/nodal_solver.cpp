@@ -120,6 +120,117 @@ int find(std::vector<int>& parent, int x) {
   }
   return x;
 }
+
+// Physical nodes of an R x C array: word (i,j) = i*C+j, bit (i,j) = RC+i*C+j, driver source i = 2RC+i,
+// terminal j = 2RC+R+j. Nodes >= 2RC are fixed sources.
+struct Raw {
+  int a, b;
+  double r;
+};
+
+// The resistive elements (drivers, word-line and bit-line segments, sense resistors), before any merging.
+std::vector<Raw> resistive_elements(int R, int C, const Parasitics& p) {
+  const int RC = R * C;
+  std::vector<Raw> raw;
+  raw.reserve(static_cast<size_t>(2 * RC + R + C));
+  for (int i = 0; i < R; ++i) {
+    raw.push_back({2 * RC + i, i * C, p.r_driver_ohm});
+    for (int j = 0; j + 1 < C; ++j) {
+      raw.push_back({i * C + j, i * C + j + 1, p.r_wire_row_ohm});
+    }
+  }
+  for (int j = 0; j < C; ++j) {
+    for (int i = 0; i + 1 < R; ++i) {
+      raw.push_back({RC + i * C + j, RC + (i + 1) * C + j, p.r_wire_col_ohm});
+    }
+    raw.push_back({RC + (R - 1) * C + j, 2 * RC + R + j, p.r_sense_ohm});
+  }
+  return raw;
+}
+
+// Union-find parents that merge the nodes joined by 0-ohm elements (a source stays the root of its class).
+std::vector<int> merge_zero_ohm(const std::vector<Raw>& raw, int n_phys, int RC) {
+  std::vector<int> parent(static_cast<size_t>(n_phys));
+  std::iota(parent.begin(), parent.end(), 0);
+  for (const Raw& e : raw) {
+    if (e.r == 0.0) {
+      const int ra = find(parent, e.a);
+      const int rb = find(parent, e.b);
+      // Keep a source as the root so the merged class stays fixed.
+      if (ra != rb) {
+        if (rb >= 2 * RC) {
+          parent[ra] = rb;
+        } else {
+          parent[rb] = ra;
+        }
+      }
+    }
+  }
+  return parent;
+}
+
+// Order in which the physical nodes are numbered as unknowns: nested dissection (optionally with the nodes next to
+// a source last) followed by the sources, or the natural order.
+std::vector<int> node_order(bool nested, bool boundary_last, int R, int C, const std::vector<Raw>& raw,
+                            std::vector<int>& parent) {
+  const int RC = R * C;
+  const int n_phys = 2 * RC + R + C;
+  std::vector<int> order;
+  order.reserve(static_cast<size_t>(n_phys));
+  if (!nested) {
+    for (int q = 0; q < n_phys; ++q) {
+      order.push_back(q);
+    }
+    return order;
+  }
+  nested_dissection(R, C, 0, R, 0, C, order);
+  if (boundary_last) {
+    // Nodes joined to a source by a resistive element go last (stable): the transfer matrix's right-hand
+    // sides then live in the final block of the factor, and its forward substitutions stay inside it.
+    std::vector<char> bnd(static_cast<size_t>(n_phys), 0);
+    auto mark = [&](int a, int b) {
+      const bool sa = find(parent, a) >= 2 * RC, sb = find(parent, b) >= 2 * RC;
+      if (sa && !sb) {
+        bnd[static_cast<size_t>(b)] = 1;
+      } else if (sb && !sa) {
+        bnd[static_cast<size_t>(a)] = 1;
+      }
+    };
+    for (const Raw& e : raw) {
+      if (e.r > 0.0) {
+        mark(e.a, e.b);
+      }
+    }
+    for (int c = 0; c < RC; ++c) {
+      mark(c, RC + c);
+    }
+    std::stable_partition(order.begin(), order.end(), [&](int q) { return bnd[static_cast<size_t>(q)] == 0; });
+  }
+  for (int q = 2 * RC; q < n_phys; ++q) {
+    order.push_back(q);
+  }
+  return order;
+}
+
+// Node reference of every physical node (see Element); n_unknowns receives the number of unknowns.
+std::vector<int> number_nodes(const std::vector<int>& order, std::vector<int>& parent, int RC, int& n_unknowns) {
+  const auto n_phys = parent.size();
+  std::vector<int> ref(n_phys, 0);
+  std::vector<int> root_ref(n_phys, INT32_MIN);
+  // A merged class (a whole line at 0 ohm) is numbered at its LAST node in the order, so it is eliminated
+  // late, like a separator: walk the order backwards and count down.
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const int r = find(parent, *it);
+    if (root_ref[r] == INT32_MIN) {
+      root_ref[r] = r >= 2 * RC ? -(r - 2 * RC) - 1 : n_unknowns++;
+    }
+  }
+  for (size_t q = 0; q < n_phys; ++q) {
+    const int r = find(parent, static_cast<int>(q));
+    ref[q] = root_ref[r] >= 0 ? n_unknowns - 1 - root_ref[r] : root_ref[r];
+  }
+  return ref;
+}
 }  // namespace
 
 struct NodalSolver::Impl {
@@ -228,6 +339,91 @@ struct NodalSolver::Impl {
   double node_v(int ref, const Eigen::VectorXd& x, const Eigen::VectorXd& vsrc) const {
     return ref >= 0 ? x[ref] : vsrc[-ref - 1];
   }
+
+  // a1 (and a3 for a nonlinear array) of the cells, row-major.
+  void set_cells(const CellArray& cells) {
+    const int R = static_cast<int>(rows);
+    const int C = static_cast<int>(cols);
+    a1.resize(R * C);
+    if (cells.nonlinear()) {
+      a3.resize(R * C);
+    }
+    for (int i = 0; i < R; ++i) {
+      for (int j = 0; j < C; ++j) {
+        a1[i * C + j] = cells.a1_s(i, j);
+        if (cells.nonlinear()) {
+          a3[i * C + j] = cells.a3_s_per_v2(i, j);
+        }
+      }
+    }
+  }
+
+  // The elements between node references: resistive ones that join two different references, then every cell.
+  void set_elements(const std::vector<Raw>& raw, const std::vector<int>& ref, int RC) {
+    for (const Raw& e : raw) {
+      if (e.r > 0.0 && ref[e.a] != ref[e.b]) {
+        elements.push_back({ref[e.a], ref[e.b], 1.0 / e.r, -1});
+      }
+    }
+    for (int c = 0; c < RC; ++c) {
+      elements.push_back({ref[c], ref[RC + c], 0.0, c});
+    }
+  }
+
+  // Sparsity pattern: wires with values, cells as explicit zeros (the same pattern serves every Jacobian); the
+  // boundary elements; each cell's value slots; the symbolic analysis of the chosen linear solver.
+  void build_pattern(int RC) {
+    std::vector<Eigen::Triplet<double, int>> trip;
+    trip.reserve(4 * elements.size());
+    for (size_t e = 0; e < elements.size(); ++e) {
+      const Element& el = elements[e];
+      const double g = el.cell < 0 ? el.g : 0.0;
+      if (el.a < 0 || el.b < 0) {  // boundary elements deliver the source/terminal currents
+        boundary.push_back(e);
+      }
+      if (el.a >= 0) {
+        trip.emplace_back(el.a, el.a, g);
+      }
+      if (el.b >= 0) {
+        trip.emplace_back(el.b, el.b, g);
+      }
+      if (el.a >= 0 && el.b >= 0) {
+        trip.emplace_back(el.a, el.b, -g);
+        trip.emplace_back(el.b, el.a, -g);
+      }
+    }
+    if (n == 0) {
+      return;
+    }
+    mat.resize(n, n);
+    mat.setFromTriplets(trip.begin(), trip.end());
+    mat.makeCompressed();
+    wire_values = Eigen::Map<const Eigen::VectorXd>(mat.valuePtr(), mat.nonZeros());
+    cell_slots.assign(static_cast<size_t>(RC), {-1, -1, -1, -1});
+    for (const Element& el : elements) {
+      if (el.cell < 0) {
+        continue;
+      }
+      auto& s = cell_slots[static_cast<size_t>(el.cell)];
+      if (el.a >= 0) {
+        s[0] = slot(el.a, el.a);
+      }
+      if (el.b >= 0) {
+        s[1] = slot(el.b, el.b);
+      }
+      if (el.a >= 0 && el.b >= 0) {
+        s[2] = slot(el.a, el.b);
+        s[3] = slot(el.b, el.a);
+      }
+    }
+    if (nd()) {
+      ldlt_nd.analyzePattern(mat);
+    } else if (opt.kind == LinearSolverKind::direct) {
+      ldlt.analyzePattern(mat);
+    } else {
+      pcg.analyzePattern(mat);
+    }
+  }
 };
 
 NodalSolver::NodalSolver(const CellArray& cells, const Parasitics& parasitics, SolverOptions options)
@@ -242,163 +438,14 @@ NodalSolver::NodalSolver(const CellArray& cells, const Parasitics& parasitics, S
   const int R = static_cast<int>(m.rows);
   const int C = static_cast<int>(m.cols);
   const int RC = R * C;
-  m.a1.resize(RC);
-  if (cells.nonlinear()) {
-    m.a3.resize(RC);
-  }
-  for (int i = 0; i < R; ++i) {
-    for (int j = 0; j < C; ++j) {
-      m.a1[i * C + j] = cells.a1_s(i, j);
-      if (cells.nonlinear()) {
-        m.a3[i * C + j] = cells.a3_s_per_v2(i, j);
-      }
-    }
-  }
-  // Physical nodes: word (i,j) = i*C+j, bit (i,j) = RC+i*C+j, driver source i = 2RC+i, terminal j = 2RC+R+j.
-  const int n_phys = 2 * RC + R + C;
-  struct Raw {
-    int a, b;
-    double r;
-  };
-  std::vector<Raw> raw;
-  raw.reserve(static_cast<size_t>(2 * RC + R + C));
-  const Parasitics& p = parasitics;
-  for (int i = 0; i < R; ++i) {
-    raw.push_back({2 * RC + i, i * C, p.r_driver_ohm});
-    for (int j = 0; j + 1 < C; ++j) {
-      raw.push_back({i * C + j, i * C + j + 1, p.r_wire_row_ohm});
-    }
-  }
-  for (int j = 0; j < C; ++j) {
-    for (int i = 0; i + 1 < R; ++i) {
-      raw.push_back({RC + i * C + j, RC + (i + 1) * C + j, p.r_wire_col_ohm});
-    }
-    raw.push_back({RC + (R - 1) * C + j, 2 * RC + R + j, p.r_sense_ohm});
-  }
-  std::vector<int> parent(static_cast<size_t>(n_phys));
-  std::iota(parent.begin(), parent.end(), 0);
-  for (const Raw& e : raw) {
-    if (e.r == 0.0) {
-      const int ra = find(parent, e.a);
-      const int rb = find(parent, e.b);
-      // Keep a source as the root so the merged class stays fixed.
-      if (ra != rb) {
-        if (rb >= 2 * RC) {
-          parent[ra] = rb;
-        } else {
-          parent[rb] = ra;
-        }
-      }
-    }
-  }
-  std::vector<int> ref(static_cast<size_t>(n_phys), 0);
-  std::vector<int> root_ref(static_cast<size_t>(n_phys), INT32_MIN);
-  std::vector<int> order;  // unknowns are numbered in this order of physical nodes
-  order.reserve(static_cast<size_t>(n_phys));
-  if (m.nd()) {
-    nested_dissection(R, C, 0, R, 0, C, order);
-    if (m.opt.boundary_last) {
-      // Nodes joined to a source by a resistive element go last (stable): the transfer matrix's right-hand
-      // sides then live in the final block of the factor, and its forward substitutions stay inside it.
-      std::vector<char> bnd(static_cast<size_t>(n_phys), 0);
-      auto mark = [&](int a, int b) {
-        const bool sa = find(parent, a) >= 2 * RC, sb = find(parent, b) >= 2 * RC;
-        if (sa && !sb) {
-          bnd[static_cast<size_t>(b)] = 1;
-        } else if (sb && !sa) {
-          bnd[static_cast<size_t>(a)] = 1;
-        }
-      };
-      for (const Raw& e : raw) {
-        if (e.r > 0.0) {
-          mark(e.a, e.b);
-        }
-      }
-      for (int c = 0; c < RC; ++c) {
-        mark(c, RC + c);
-      }
-      std::stable_partition(order.begin(), order.end(), [&](int q) { return bnd[static_cast<size_t>(q)] == 0; });
-    }
-    for (int q = 2 * RC; q < n_phys; ++q) {
-      order.push_back(q);
-    }
-  } else {
-    for (int q = 0; q < n_phys; ++q) {
-      order.push_back(q);
-    }
-  }
-  // A merged class (a whole line at 0 ohm) is numbered at its LAST node in the order, so it is eliminated
-  // late, like a separator: walk the order backwards and count down.
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    const int r = find(parent, *it);
-    if (root_ref[r] == INT32_MIN) {
-      root_ref[r] = r >= 2 * RC ? -(r - 2 * RC) - 1 : m.n++;
-    }
-  }
-  for (int q = 0; q < n_phys; ++q) {
-    const int r = find(parent, q);
-    ref[q] = root_ref[r] >= 0 ? m.n - 1 - root_ref[r] : root_ref[r];
-  }
-  for (const Raw& e : raw) {
-    if (e.r > 0.0 && ref[e.a] != ref[e.b]) {
-      m.elements.push_back({ref[e.a], ref[e.b], 1.0 / e.r, -1});
-    }
-  }
-  for (int c = 0; c < RC; ++c) {
-    m.elements.push_back({ref[c], ref[RC + c], 0.0, c});
-  }
-  // Sparsity pattern: wires with values, cells as explicit zeros (the same pattern serves every Jacobian).
-  std::vector<Eigen::Triplet<double, int>> trip;
-  trip.reserve(4 * m.elements.size());
-  for (size_t e = 0; e < m.elements.size(); ++e) {
-    const Element& el = m.elements[e];
-    const double g = el.cell < 0 ? el.g : 0.0;
-    if (el.a < 0 || el.b < 0) {  // boundary elements deliver the source/terminal currents
-      m.boundary.push_back(e);
-    }
-    if (el.a >= 0) {
-      trip.emplace_back(el.a, el.a, g);
-    }
-    if (el.b >= 0) {
-      trip.emplace_back(el.b, el.b, g);
-    }
-    if (el.a >= 0 && el.b >= 0) {
-      trip.emplace_back(el.a, el.b, -g);
-      trip.emplace_back(el.b, el.a, -g);
-    }
-  }
-  if (m.n == 0) {
-    m.t_analyze = seconds_since(t0);
-    return;
-  }
-  m.mat.resize(m.n, m.n);
-  m.mat.setFromTriplets(trip.begin(), trip.end());
-  m.mat.makeCompressed();
-  m.wire_values = Eigen::Map<const Eigen::VectorXd>(m.mat.valuePtr(), m.mat.nonZeros());
-  m.cell_slots.assign(static_cast<size_t>(RC), {-1, -1, -1, -1});
-  for (const Element& el : m.elements) {
-    if (el.cell < 0) {
-      continue;
-    }
-    auto& s = m.cell_slots[static_cast<size_t>(el.cell)];
-    if (el.a >= 0) {
-      s[0] = m.slot(el.a, el.a);
-    }
-    if (el.b >= 0) {
-      s[1] = m.slot(el.b, el.b);
-    }
-    if (el.a >= 0 && el.b >= 0) {
-      s[2] = m.slot(el.a, el.b);
-      s[3] = m.slot(el.b, el.a);
-    }
-  }
-  if (m.nd()) {
-    m.ldlt_nd.analyzePattern(m.mat);
-  } else if (m.opt.kind == LinearSolverKind::direct) {
-    m.ldlt.analyzePattern(m.mat);
-  } else {
-    m.pcg.analyzePattern(m.mat);
-  }
+  m.set_cells(cells);
+  const int n_phys = 2 * RC + R + C;  // word and bit nodes, driver sources, sense terminals (see Raw)
+  const std::vector<Raw> raw = resistive_elements(R, C, parasitics);
+  std::vector<int> parent = merge_zero_ohm(raw, n_phys, RC);
+  const std::vector<int> order = node_order(m.nd(), m.opt.boundary_last, R, C, raw, parent);
+  const std::vector<int> ref = number_nodes(order, parent, RC, m.n);
+  m.set_elements(raw, ref, RC);
+  m.build_pattern(RC);
   m.t_analyze = seconds_since(t0);
 }
 
