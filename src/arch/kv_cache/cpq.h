@@ -59,6 +59,8 @@ struct CpqParams {
   std::vector<double> channel_scale_v;
 
   static CpqParams from_config(core::Section& s, const KvCacheInit& init);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const CpqParams&) const = default;
 };
 
 // Magnitude histogram (log-spaced bins) for threshold calibration: quantiles to ~1.4 % in |x|.
