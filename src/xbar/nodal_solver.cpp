@@ -340,6 +340,132 @@ struct NodalSolver::Impl {
     return ref >= 0 ? x[ref] : vsrc[-ref - 1];
   }
 
+  // Fixed source voltages (rows + cols, n_vec): the word drivers, then the bit-line terminals.
+  Eigen::MatrixXd source_voltages(const Drive& drive) const {
+    const Eigen::Index nv = drive.n_vectors();
+    Eigen::MatrixXd vsrc(rows + cols, nv);
+    vsrc.topRows(rows) = drive.word_v;
+    for (Eigen::Index k = 0; k < nv; ++k) {
+      for (Eigen::Index j = 0; j < cols; ++j) {
+        vsrc(rows + j, k) = drive.bit_voltage(j, k);
+      }
+    }
+    return vsrc;
+  }
+
+  // Linear solve (or Newton start): K x = sum over boundary elements of g_lin * V_source.
+  Eigen::MatrixXd linear_rhs(const Eigen::MatrixXd& vsrc) const {
+    Eigen::MatrixXd rhs = Eigen::MatrixXd::Zero(n, vsrc.cols());
+    for (size_t e : boundary) {
+      const Element& el = elements[e];
+      const double g = el.cell < 0 ? el.g : a1[el.cell];
+      if (el.a >= 0 && el.b < 0) {
+        rhs.row(el.a) += g * vsrc.row(-el.b - 1);
+      } else if (el.b >= 0 && el.a < 0) {
+        rhs.row(el.b) += g * vsrc.row(-el.a - 1);
+      }
+    }
+    return rhs;
+  }
+
+  // Newton per vector on F(x) = sum of currents leaving each unknown node = 0, from the linear solution x
+  // (unknowns, n_vec), which it overwrites. Returns the factorisation time.
+  double newton(Eigen::MatrixXd& x, const Eigen::MatrixXd& vsrc, SolveResult& res) {
+    double t_fact = 0.0;
+    Eigen::VectorXd gd(a1.size());
+    Eigen::VectorXd f(n);
+    for (Eigen::Index k = 0; k < x.cols(); ++k) {
+      Eigen::VectorXd xk = x.col(k);
+      const Eigen::VectorXd vs = vsrc.col(k);
+      int it = 0;
+      for (;; ++it) {
+        if (it >= opt.newton_max_iter) {
+          throw NumericError(
+              fmt::format("xbar Newton did not converge in {} iterations (vector {})", opt.newton_max_iter, k));
+        }
+        f.setZero();
+        for (const Element& el : elements) {
+          const double va = node_v(el.a, xk, vs);
+          const double vb = node_v(el.b, xk, vs);
+          double cur;
+          if (el.cell < 0) {
+            cur = el.g * (va - vb);
+          } else {
+            const double v = va - vb;
+            cur = cell_current(el.cell, v);
+            gd[el.cell] = a1[el.cell] + 3.0 * a3[el.cell] * v * v;
+          }
+          if (el.a >= 0) {
+            f[el.a] += cur;
+          }
+          if (el.b >= 0) {
+            f[el.b] -= cur;
+          }
+        }
+        load_matrix(gd);
+        t_fact += factorize();
+        linear_factored = false;  // the stored factor is now a Jacobian
+        Eigen::MatrixXd step = lin_solve(f, res);
+        xk -= step.col(0);
+        if (step.cwiseAbs().maxCoeff() <= opt.newton_tol_v) {
+          break;
+        }
+      }
+      res.max_newton_iterations = std::max(res.max_newton_iterations, it + 1);
+      x.col(k) = xk;
+    }
+    return t_fact;
+  }
+
+  // Terminal currents from the elements that touch a source.
+  void terminal_currents(const Eigen::MatrixXd& x, const Eigen::MatrixXd& vsrc, SolveResult& res) const {
+    const Eigen::Index nv = vsrc.cols();
+    res.bit_currents_a = Eigen::MatrixXd::Zero(cols, nv);
+    res.word_currents_a = Eigen::MatrixXd::Zero(rows, nv);
+    for (Eigen::Index k = 0; k < nv; ++k) {
+      const Eigen::VectorXd xk = n > 0 ? Eigen::VectorXd(x.col(k)) : Eigen::VectorXd();
+      const Eigen::VectorXd vs = vsrc.col(k);
+      for (size_t e : boundary) {
+        const Element& el = elements[e];
+        const double v = node_v(el.a, xk, vs) - node_v(el.b, xk, vs);
+        const double cur = el.cell < 0 ? el.g * v : cell_current(el.cell, v);  // a -> b
+        auto credit = [&](int ref_node, double into) {
+          const int s = -ref_node - 1;
+          if (s < rows) {
+            res.word_currents_a(s, k) -= into;
+          } else {
+            res.bit_currents_a(s - rows, k) += into;
+          }
+        };
+        if (el.b < 0) {
+          credit(el.b, cur);
+        }
+        if (el.a < 0) {
+          credit(el.a, -cur);
+        }
+      }
+    }
+  }
+
+  // Word and bit node voltage at every cell. Cell c is the element joining word node c to bit node c; the cells
+  // are the last rows*cols elements.
+  void cell_node_voltages(const Eigen::MatrixXd& x, const Eigen::MatrixXd& vsrc, SolveResult& res) const {
+    const Eigen::Index nv = vsrc.cols();
+    const Eigen::Index rc = rows * cols;
+    const size_t first_cell = elements.size() - static_cast<size_t>(rc);
+    res.word_node_v.resize(rc, nv);
+    res.bit_node_v.resize(rc, nv);
+    for (Eigen::Index k = 0; k < nv; ++k) {
+      const Eigen::VectorXd xk = n > 0 ? Eigen::VectorXd(x.col(k)) : Eigen::VectorXd();
+      const Eigen::VectorXd vs = vsrc.col(k);
+      for (Eigen::Index c = 0; c < rc; ++c) {
+        const Element& el = elements[first_cell + static_cast<size_t>(c)];
+        res.word_node_v(c, k) = node_v(el.a, xk, vs);
+        res.bit_node_v(c, k) = node_v(el.b, xk, vs);
+      }
+    }
+  }
+
   // a1 (and a3 for a nonlinear array) of the cells, row-major.
   void set_cells(const CellArray& cells) {
     const int R = static_cast<int>(rows);
@@ -459,15 +585,8 @@ SolveResult NodalSolver::solve(const Drive& drive, bool node_voltages) {
   Impl& m = *impl_;
   drive.check_shape(m.rows, m.cols);
   const auto t0 = Clock::now();
-  const Eigen::Index nv = drive.n_vectors();
-  const Eigen::Index n_src = m.rows + m.cols;
-  Eigen::MatrixXd vsrc(n_src, nv);  // (rows + cols, n_vec)
-  vsrc.topRows(m.rows) = drive.word_v;
-  for (Eigen::Index k = 0; k < nv; ++k) {
-    for (Eigen::Index j = 0; j < m.cols; ++j) {
-      vsrc(m.rows + j, k) = drive.bit_voltage(j, k);
-    }
-  }
+  const Eigen::MatrixXd vsrc = m.source_voltages(drive);
+  const Eigen::Index nv = vsrc.cols();
   SolveResult res;
   double t_fact = 0.0;
   Eigen::MatrixXd x(m.n, nv);  // (unknowns, n_vec)
@@ -477,105 +596,14 @@ SolveResult NodalSolver::solve(const Drive& drive, bool node_voltages) {
       t_fact += m.factorize();
       m.linear_factored = true;
     }
-    // Linear solve (or Newton start): K x = sum over boundary elements of g_lin * V_source.
-    Eigen::MatrixXd rhs = Eigen::MatrixXd::Zero(m.n, nv);
-    for (size_t e : m.boundary) {
-      const Element& el = m.elements[e];
-      const double g = el.cell < 0 ? el.g : m.a1[el.cell];
-      if (el.a >= 0 && el.b < 0) {
-        rhs.row(el.a) += g * vsrc.row(-el.b - 1);
-      } else if (el.b >= 0 && el.a < 0) {
-        rhs.row(el.b) += g * vsrc.row(-el.a - 1);
-      }
-    }
-    x = m.lin_solve(rhs, res);
+    x = m.lin_solve(m.linear_rhs(vsrc), res);
     if (m.a3.size() != 0) {
-      // Newton per vector on F(x) = sum of currents leaving each unknown node = 0.
-      Eigen::VectorXd gd(m.a1.size());
-      Eigen::VectorXd f(m.n);
-      for (Eigen::Index k = 0; k < nv; ++k) {
-        Eigen::VectorXd xk = x.col(k);
-        const Eigen::VectorXd vs = vsrc.col(k);
-        int it = 0;
-        for (;; ++it) {
-          if (it >= m.opt.newton_max_iter) {
-            throw NumericError(
-                fmt::format("xbar Newton did not converge in {} iterations (vector {})", m.opt.newton_max_iter, k));
-          }
-          f.setZero();
-          for (const Element& el : m.elements) {
-            const double va = m.node_v(el.a, xk, vs);
-            const double vb = m.node_v(el.b, xk, vs);
-            double cur;
-            if (el.cell < 0) {
-              cur = el.g * (va - vb);
-            } else {
-              const double v = va - vb;
-              cur = m.cell_current(el.cell, v);
-              gd[el.cell] = m.a1[el.cell] + 3.0 * m.a3[el.cell] * v * v;
-            }
-            if (el.a >= 0) {
-              f[el.a] += cur;
-            }
-            if (el.b >= 0) {
-              f[el.b] -= cur;
-            }
-          }
-          m.load_matrix(gd);
-          t_fact += m.factorize();
-          m.linear_factored = false;  // the stored factor is now a Jacobian
-          Eigen::MatrixXd step = m.lin_solve(f, res);
-          xk -= step.col(0);
-          if (step.cwiseAbs().maxCoeff() <= m.opt.newton_tol_v) {
-            break;
-          }
-        }
-        res.max_newton_iterations = std::max(res.max_newton_iterations, it + 1);
-        x.col(k) = xk;
-      }
+      t_fact += m.newton(x, vsrc, res);
     }
   }
-  // Terminal currents from the elements that touch a source.
-  res.bit_currents_a = Eigen::MatrixXd::Zero(m.cols, nv);
-  res.word_currents_a = Eigen::MatrixXd::Zero(m.rows, nv);
-  for (Eigen::Index k = 0; k < nv; ++k) {
-    const Eigen::VectorXd xk = m.n > 0 ? Eigen::VectorXd(x.col(k)) : Eigen::VectorXd();
-    const Eigen::VectorXd vs = vsrc.col(k);
-    for (size_t e : m.boundary) {
-      const Element& el = m.elements[e];
-      const double v = m.node_v(el.a, xk, vs) - m.node_v(el.b, xk, vs);
-      const double cur = el.cell < 0 ? el.g * v : m.cell_current(el.cell, v);  // a -> b
-      auto credit = [&](int ref_node, double into) {
-        const int s = -ref_node - 1;
-        if (s < m.rows) {
-          res.word_currents_a(s, k) -= into;
-        } else {
-          res.bit_currents_a(s - m.rows, k) += into;
-        }
-      };
-      if (el.b < 0) {
-        credit(el.b, cur);
-      }
-      if (el.a < 0) {
-        credit(el.a, -cur);
-      }
-    }
-  }
+  m.terminal_currents(x, vsrc, res);
   if (node_voltages) {
-    // Cell c is the element joining word node c to bit node c; the cells are the last rows*cols elements.
-    const Eigen::Index rc = m.rows * m.cols;
-    const size_t first_cell = m.elements.size() - static_cast<size_t>(rc);
-    res.word_node_v.resize(rc, nv);
-    res.bit_node_v.resize(rc, nv);
-    for (Eigen::Index k = 0; k < nv; ++k) {
-      const Eigen::VectorXd xk = m.n > 0 ? Eigen::VectorXd(x.col(k)) : Eigen::VectorXd();
-      const Eigen::VectorXd vs = vsrc.col(k);
-      for (Eigen::Index c = 0; c < rc; ++c) {
-        const Element& el = m.elements[first_cell + static_cast<size_t>(c)];
-        res.word_node_v(c, k) = m.node_v(el.a, xk, vs);
-        res.bit_node_v(c, k) = m.node_v(el.b, xk, vs);
-      }
-    }
+    m.cell_node_voltages(x, vsrc, res);
   }
   res.t_factor_s = t_fact;
   res.t_solve_s = seconds_since(t0) - t_fact;
