@@ -15,6 +15,7 @@ namespace pimtx::xbar {
 
 namespace {
 using SpMat = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
+using SparseColumn = std::vector<std::pair<int, double>>;  // (row, value) non-zeros of one column
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
@@ -466,6 +467,86 @@ struct NodalSolver::Impl {
     }
   }
 
+  // transfer_matrix(): the right-hand sides B (word source i -> unknowns, b_cols) and G (unknowns -> bit terminal j,
+  // g_cols); the direct source-terminal elements go into t.bit_a_per_v, and t.word_a_per_v starts as the diagonal of
+  // the conductances at each word source.
+  void transfer_columns(TransferMatrix& t, std::vector<SparseColumn>& b_cols, std::vector<SparseColumn>& g_cols) const {
+    const Eigen::Index R = rows, C = cols;
+    b_cols.assign(static_cast<size_t>(R), {});
+    g_cols.assign(static_cast<size_t>(C), {});
+    t.bit_a_per_v = Eigen::MatrixXd::Zero(C, R);
+    Eigen::VectorXd g_sum = Eigen::VectorXd::Zero(R);
+    for (size_t e : boundary) {
+      const Element& el = elements[e];
+      const double g = el.cell < 0 ? el.g : a1[el.cell];
+      if (el.a < 0 && el.b < 0) {
+        const int sa = -el.a - 1, sb = -el.b - 1;
+        const int word = std::min(sa, sb), term = std::max(sa, sb) - static_cast<int>(R);
+        if (word < R && term >= 0) {
+          t.bit_a_per_v(term, word) += g;
+          g_sum[word] += g;
+        }
+        continue;
+      }
+      const int s = el.a < 0 ? -el.a - 1 : -el.b - 1;
+      const int u = el.a < 0 ? el.b : el.a;
+      if (s < R) {
+        b_cols[static_cast<size_t>(s)].emplace_back(u, g);
+        g_sum[s] += g;
+      } else {
+        g_cols[static_cast<size_t>(s - R)].emplace_back(u, g);
+      }
+    }
+    t.word_a_per_v = g_sum.asDiagonal();
+  }
+
+  // transfer_matrix(), direct solver: with the factor K = Pᵀ L D Lᵀ P, Gᵀ K⁻¹ B = (L⁻¹ P G)ᵀ D⁻¹ (L⁻¹ P B) is added
+  // to t.bit_a_per_v and Bᵀ K⁻¹ B subtracted from t.word_a_per_v.
+  void add_schur_complement(TransferMatrix& t, const std::vector<SparseColumn>& b_cols,
+                            const std::vector<SparseColumn>& g_cols) const {
+    const Eigen::Index R = rows, C = cols;
+    const SpMat& l = nd() ? ldlt_nd.matrixL().nestedExpression() : ldlt.matrixL().nestedExpression();
+    const Eigen::VectorXd d = nd() ? ldlt_nd.vectorD() : ldlt.vectorD();
+    const auto& perm = nd() ? ldlt_nd.permutationP() : ldlt.permutationP();
+    auto permuted = [&](SparseColumn v) {
+      if (perm.size() > 0) {
+        for (auto& [r, x] : v) {
+          r = perm.indices()[r];
+        }
+      }
+      return v;
+    };
+    SparseForward fwd(l);
+    std::vector<SparseColumn> y(static_cast<size_t>(R + C));
+    for (Eigen::Index k = 0; k < R + C; ++k) {
+      const auto& rhs = k < R ? b_cols[static_cast<size_t>(k)] : g_cols[static_cast<size_t>(k - R)];
+      fwd.solve(permuted(rhs), y[static_cast<size_t>(k)]);
+    }
+    // Dense product over the union of the touched rows, each scaled by 1/sqrt(D) (K is positive definite).
+    std::vector<int> row_slot(static_cast<size_t>(n), -1);
+    int n_union = 0;
+    for (const auto& yk : y) {
+      for (const auto& [r, v] : yk) {
+        if (row_slot[static_cast<size_t>(r)] < 0) {
+          row_slot[static_cast<size_t>(r)] = n_union++;
+        }
+      }
+    }
+    Eigen::MatrixXd yb = Eigen::MatrixXd::Zero(n_union, R), yg = Eigen::MatrixXd::Zero(n_union, C);
+    for (Eigen::Index k = 0; k < R + C; ++k) {
+      for (const auto& [r, v] : y[static_cast<size_t>(k)]) {
+        const double sv = v / std::sqrt(d[r]);
+        if (k < R) {
+          yb(row_slot[static_cast<size_t>(r)], k) = sv;
+        } else {
+          yg(row_slot[static_cast<size_t>(r)], k - R) = sv;
+        }
+      }
+    }
+    t.bit_a_per_v.noalias() += yg.transpose() * yb;
+    t.word_a_per_v.noalias() -= yb.transpose() * yb;
+  }
+
   // a1 (and a3 for a nonlinear array) of the cells, row-major.
   void set_cells(const CellArray& cells) {
     const int R = static_cast<int>(rows);
@@ -616,7 +697,7 @@ TransferMatrix NodalSolver::transfer_matrix() {
     throw NumericError("xbar transfer matrix: the cells are nonlinear (a3 != 0); use solve() per input vector");
   }
   const auto t0 = Clock::now();
-  const Eigen::Index R = m.rows, C = m.cols;
+  const Eigen::Index R = m.rows;
   TransferMatrix t;
   if (m.n > 0 && !m.linear_factored) {
     m.load_matrix(m.a1);
@@ -632,74 +713,10 @@ TransferMatrix NodalSolver::transfer_matrix() {
     t.t_s = seconds_since(t0);
     return t;
   }
-  // Right-hand sides: B (word source i -> unknowns), G (unknowns -> bit terminal j), direct source-terminal elements.
-  std::vector<std::vector<std::pair<int, double>>> b_cols(static_cast<size_t>(R)), g_cols(static_cast<size_t>(C));
-  t.bit_a_per_v = Eigen::MatrixXd::Zero(C, R);
-  Eigen::VectorXd g_sum = Eigen::VectorXd::Zero(R);
-  for (size_t e : m.boundary) {
-    const Element& el = m.elements[e];
-    const double g = el.cell < 0 ? el.g : m.a1[el.cell];
-    if (el.a < 0 && el.b < 0) {
-      const int sa = -el.a - 1, sb = -el.b - 1;
-      const int word = std::min(sa, sb), term = std::max(sa, sb) - static_cast<int>(R);
-      if (word < R && term >= 0) {
-        t.bit_a_per_v(term, word) += g;
-        g_sum[word] += g;
-      }
-      continue;
-    }
-    const int s = el.a < 0 ? -el.a - 1 : -el.b - 1;
-    const int u = el.a < 0 ? el.b : el.a;
-    if (s < R) {
-      b_cols[static_cast<size_t>(s)].emplace_back(u, g);
-      g_sum[s] += g;
-    } else {
-      g_cols[static_cast<size_t>(s - R)].emplace_back(u, g);
-    }
-  }
-  t.word_a_per_v = g_sum.asDiagonal();
+  std::vector<SparseColumn> b_cols, g_cols;
+  m.transfer_columns(t, b_cols, g_cols);
   if (m.n > 0) {
-    // Factor K = Pᵀ L D Lᵀ P: Gᵀ K⁻¹ B = (L⁻¹ P G)ᵀ D⁻¹ (L⁻¹ P B).
-    const SpMat& l = m.nd() ? m.ldlt_nd.matrixL().nestedExpression() : m.ldlt.matrixL().nestedExpression();
-    const Eigen::VectorXd d = m.nd() ? m.ldlt_nd.vectorD() : m.ldlt.vectorD();
-    const auto& perm = m.nd() ? m.ldlt_nd.permutationP() : m.ldlt.permutationP();
-    auto permuted = [&](std::vector<std::pair<int, double>> v) {
-      if (perm.size() > 0) {
-        for (auto& [r, x] : v) {
-          r = perm.indices()[r];
-        }
-      }
-      return v;
-    };
-    SparseForward fwd(l);
-    std::vector<std::vector<std::pair<int, double>>> y(static_cast<size_t>(R + C));
-    for (Eigen::Index k = 0; k < R + C; ++k) {
-      const auto& rhs = k < R ? b_cols[static_cast<size_t>(k)] : g_cols[static_cast<size_t>(k - R)];
-      fwd.solve(permuted(rhs), y[static_cast<size_t>(k)]);
-    }
-    // Dense product over the union of the touched rows, each scaled by 1/sqrt(D) (K is positive definite).
-    std::vector<int> slot(static_cast<size_t>(m.n), -1);
-    int n_union = 0;
-    for (const auto& yk : y) {
-      for (const auto& [r, v] : yk) {
-        if (slot[static_cast<size_t>(r)] < 0) {
-          slot[static_cast<size_t>(r)] = n_union++;
-        }
-      }
-    }
-    Eigen::MatrixXd yb = Eigen::MatrixXd::Zero(n_union, R), yg = Eigen::MatrixXd::Zero(n_union, C);
-    for (Eigen::Index k = 0; k < R + C; ++k) {
-      for (const auto& [r, v] : y[static_cast<size_t>(k)]) {
-        const double sv = v / std::sqrt(d[r]);
-        if (k < R) {
-          yb(slot[static_cast<size_t>(r)], k) = sv;
-        } else {
-          yg(slot[static_cast<size_t>(r)], k - R) = sv;
-        }
-      }
-    }
-    t.bit_a_per_v.noalias() += yg.transpose() * yb;
-    t.word_a_per_v.noalias() -= yb.transpose() * yb;
+    m.add_schur_complement(t, b_cols, g_cols);
   }
   t.t_s = seconds_since(t0);
   return t;
