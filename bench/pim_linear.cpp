@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -30,6 +31,13 @@ using namespace pimtx;
 
 namespace {
 double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+double cpu_s() {  // user + system CPU time of the process (all threads): the load-independent cost
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
 
 double peak_rss_mb() {
   rusage u{};
@@ -84,6 +92,7 @@ void tile_vs_spice(int n, int spice_n) {
       best);
   if (spice_n != n) {
     fmt::print("    ngspice op skipped (--spice-n {})\n", spice_n);
+    std::fflush(stdout);
     return;
   }
   spec.options = ".options reltol=1e-10 abstol=1e-18 vntol=1e-13";
@@ -104,6 +113,7 @@ void tile_vs_spice(int n, int spice_n) {
   fmt::print(
       "    one ngspice op of the same tile (one input vector): {:.2f} s; ratio {:.0f}x; max rel error of M*v {:.2e}\n",
       t_sp, t_sp / best, err);
+  std::fflush(stdout);
 }
 
 void eval_speed(int64_t n_tokens) {
@@ -117,7 +127,9 @@ void eval_speed(int64_t n_tokens) {
   (void)arch::evaluate(e0, *tok, stories, 200, false);  // warm-up
   const arch::EvalResult r0 = arch::evaluate(e0, *tok, stories, n_tokens, false);
   core::Config xb = core::Config::from_string(
-      "[arch.linear]\ntype = 'crossbar'\nroles = ['wq','wk','wv','wo','w1','w2','w3']\nn_threads = 1\n", "bench");
+      "[arch.linear]\ntype = 'crossbar'\nroles = ['wq','wk','wv','wo','w1','w2','w3']\nn_threads = 1\n"
+      "g_lo_s = 3.16e-6\ng_hi_s = 31.6e-6\noutput_gain_calibration = true\n",  // experiments/pim_linear's base
+      "bench");
   const double t0 = now_s();
   arch::Transformer e1(model, xb.section("arch"), 1);
   const double t_char = now_s() - t0;
@@ -126,9 +138,11 @@ void eval_speed(int64_t n_tokens) {
   const double d0 = static_cast<double>(r0.n_tokens) / r0.seconds, d1 = static_cast<double>(r1.n_tokens) / r1.seconds;
   fmt::print(
       "(2) stories260K eval, {} tokens, 1 thread: digital {:.0f} tok/s (NLL {:.4f}); all projections + FFN on 128x128 "
-      "crossbars (2.5-ohm wires/driver/sense, 8-bit DAC/ADC) {:.0f} tok/s (NLL {:.4f}); digital/crossbar {:.2f}x; "
+      "crossbars (2.5-ohm wires/driver/sense, 3.16-31.6 uS, 8-bit DAC/ADC, gain trim) {:.0f} tok/s (NLL {:.4f}); "
+      "digital/crossbar {:.2f}x; "
       "characterisation of all tiles {:.2f} s\n",
       r0.n_tokens, d0, r0.mean_nll(), d1, r1.mean_nll(), d0 / d1, t_char);
+  std::fflush(stdout);
 }
 
 arch::Model gpt2_shaped(int n_layers) {
@@ -181,9 +195,9 @@ void gpt2_bench(int n_decode, int n_layers) {
   const arch::Model m = gpt2_shaped(n_layers);
   const double rss0 = peak_rss_mb();
   core::Config xb = core::Config::from_string("[arch.linear]\ntype = 'crossbar'\ncount_read_power = false\n", "bench");
-  const double t0 = now_s();
+  const double t0 = now_s(), c0 = cpu_s();
   arch::Transformer e(m, xb.section("arch"), 1);
-  const double t_char = now_s() - t0;
+  const double t_char = now_s() - t0, c_char = cpu_s() - c0;
   std::vector<int> calib(16);
   for (int i = 0; i < 16; ++i) {
     calib[static_cast<size_t>(i)] = (i * 7919) % m.config.vocab_size;
@@ -200,9 +214,11 @@ void gpt2_bench(int n_decode, int n_layers) {
   const double t_dec = now_s() - t1;
   fmt::print(
       "(3) GPT-2-124M-shaped random model, wqkv/wo/w1/w2 of {} layers on 128x128 crossbars ({} threads): "
-      "characterisation {:.1f} s; decode {:.2f} tok/s ({} tokens); peak RSS {:.0f} MB (model alone {:.0f} MB)\n",
-      n_layers, std::max(1U, std::thread::hardware_concurrency()), t_char, n_decode / t_dec, n_decode, peak_rss_mb(),
-      rss0);
+      "characterisation {:.1f} s wall, {:.1f} s CPU; decode {:.2f} tok/s ({} tokens); peak RSS {:.0f} MB (model alone "
+      "{:.0f} MB)\n",
+      n_layers, std::max(1U, std::thread::hardware_concurrency()), t_char, c_char, n_decode / t_dec, n_decode,
+      peak_rss_mb(), rss0);
+  std::fflush(stdout);
 }
 }  // namespace
 

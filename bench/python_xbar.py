@@ -9,7 +9,7 @@ bench_xbar_solve_loop (NodalSolver::solve) on the same CSV files; both reuse the
 best of 3 loops. Printed: time per call of each and the Python overhead (goal <= 10 %); then the time of one
 dense NumPy nodal solve (numpy.linalg.solve, mna.py; factor + solve) of the 16x16 and 32x32 corners of the
 array, against pimtx's time per call on the same corner, with the ratio. PIMTX_BENCH_DENSE_N=16,32,64 adds the
-full 64x64 circuit (8,192 nodes, 512 MiB: about 64x the 32x32 time, > 10 min with Debian's reference BLAS).
+full 64x64 circuit (8,192 nodes, 512 MiB: about 64x the 32x32 time; 18 min with Debian's reference BLAS at load ~12).
 Timings on a shared machine are noisy: compare the ratios from one run.
 """
 

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Regenerate every figure pimtx claims, through `pimtx sweep`, into results/figures/.
 
-usage: /usr/bin/python3 scripts/reproduce_figures.py [--quick] [--jobs N] [--only NAME]
+usage: /usr/bin/python3 scripts/reproduce_figures.py [--quick] [--jobs N] [--only NAME] [--check]
 (normally through scripts/reproduce-figures.sh, which builds pimtx first)
+--check runs nothing: every declared figure's sweep, full and --quick, must expand (`pimtx sweep --list`) and its
+plot script must exist (the ctest `figures_declared`).
 
 A figure is declared by an experiment: any experiments/*/figure*.toml is a sweep file (see README "Sweeps")
 with a [figure] table:
@@ -11,7 +13,9 @@ with a [figure] table:
     plot  = "figure.py"       # relative to the toml: `python3 PLOT SWEEP.h5 OUT.png`, prints markdown rows
                               # "| figure | quantity | pimtx | paper |" for results/figures/README.md
     quick = ["sweep.k=v"]     # --sweep-set overrides for --quick (fewer seeds, a shorter base config, ...)
-A later experiment joins by adding its figure*.toml and plot script; nothing here changes.
+A later experiment joins by adding its figure*.toml and plot script; nothing here changes. Sweeps run from the
+repository root, so a path given as a swept or `set` value (which `--set` resolves against the working directory)
+is relative to the root, e.g. values = ["data/costs/pimtx_default.toml"].
 Writes results/figures/README.md: one table of pimtx's numbers beside the papers', and the wall time of
 each figure's sweep and of the whole run.
 """
@@ -31,9 +35,12 @@ def main():
     ap.add_argument("--quick", action="store_true", help="the [figure].quick variant of every sweep")
     ap.add_argument("--jobs", type=int, default=0, help="worker processes per sweep (default: cores)")
     ap.add_argument("--only", default="", help="only the figure with this name")
+    ap.add_argument("--check", action="store_true", help="only check that every figure's sweeps expand (--list)")
     ap.add_argument("--pimtx", default=os.path.join(ROOT, "build", "pimtx"))
     ap.add_argument("--out", default=os.path.join(ROOT, "results", "figures"))
     args = ap.parse_args()
+    args.out = os.path.abspath(args.out)
+    args.pimtx = os.path.abspath(args.pimtx)
     os.makedirs(args.out, exist_ok=True)
     figures = []
     for path in sorted(glob.glob(os.path.join(ROOT, "experiments", "*", "figure*.toml"))):
@@ -54,6 +61,8 @@ def main():
     if not figures:
         sys.stderr.write("no figure declared (experiments/*/figure*.toml with a [figure] table)\n")
         return 2
+    if args.check:
+        return check(figures, args.pimtx)
     rows, timing, failed = [], [], []
     t_all = time.monotonic()
     for path, fig in figures:
@@ -68,7 +77,7 @@ def main():
                 cmd += ["--sweep-set", o]
         print("==> " + " ".join(cmd), flush=True)
         t0 = time.monotonic()
-        rc = subprocess.call(cmd)
+        rc = subprocess.call(cmd, cwd=ROOT)  # --set paths in sweep files are relative to the repository root
         sweep_s = time.monotonic() - t0
         if rc != 0 or not os.path.exists(h5):
             failed.append(f"{name}: pimtx sweep exited {rc}")
@@ -104,6 +113,32 @@ def main():
         sys.stderr.write("failed: " + "; ".join(failed) + "\n")
         return 1
     return 0
+
+
+def check(figures, pimtx):
+    """Each figure: unique name, plot script present, sweep (full and --quick) expands with `pimtx sweep --list`."""
+    bad, names = [], set()
+    for path, fig in figures:
+        rel = os.path.relpath(path, ROOT)
+        if fig["name"] in names:
+            bad.append(f"{rel}: figure name '{fig['name']}' declared twice")
+        names.add(fig["name"])
+        if not os.path.isfile(os.path.join(os.path.dirname(path), fig["plot"])):
+            bad.append(f"{rel}: plot script {fig['plot']} not found")
+        for quick in (False, True):
+            cmd = [pimtx, "sweep", path, "--list"]
+            for o in fig.get("quick", []) if quick else []:
+                cmd += ["--sweep-set", o]
+            p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+            n = len(p.stdout.splitlines())
+            if p.returncode != 0 or n == 0:
+                bad.append(f"{rel}{' (--quick)' if quick else ''}: `pimtx sweep --list` exited {p.returncode}: "
+                           f"{p.stderr.strip()}")
+            else:
+                print(f"{fig['name']}{' --quick' if quick else ''}: {n} points ({rel})")
+    for b in bad:
+        sys.stderr.write(b + "\n")
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Plot a gain_cell_attention result file (pimtx run experiments/gain_cell_attention/config.toml).
+"""Plot a gain_cell_attention result file (pimtx run experiments/gain_cell_attention/config.toml), or the merged
+file of `pimtx sweep experiments/gain_cell_attention/figure.toml` (its single point).
 
 usage: /usr/bin/python3 experiments/gain_cell_attention/plot.py RESULT.h5 [OUT.png]
 
@@ -17,6 +18,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def result_group(f):
+    """/gain_cell_attention of a `pimtx run` file, or that of the first point of a `pimtx sweep` file."""
+    if "gain_cell_attention" in f:
+        return f["gain_cell_attention"]
+    points = f["sweep/points"]
+    return points[sorted(points)[0]]["gain_cell_attention"]
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.stderr.write(__doc__)
@@ -24,7 +33,7 @@ def main():
     path = sys.argv[1]
     out = sys.argv[2] if len(sys.argv) == 3 else path.rsplit(".", 1)[0] + ".png"
     with h5py.File(path, "r") as f:
-        g = f["gain_cell_attention"]
+        g = result_group(f)
         names = [n.decode() if isinstance(n, bytes) else n for n in g["names"][()]]
         nll = g["nll"][()]
         top1 = g["top1"][()]

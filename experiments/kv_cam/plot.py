@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Plot a kv_cam result file (pimtx run experiments/kv_cam/config.toml).
+"""Plot a kv_cam result file (pimtx run experiments/kv_cam/config.toml), or the merged file of
+`pimtx sweep experiments/kv_cam/figure.toml` (its single point).
 
 usage: /usr/bin/python3 experiments/kv_cam/plot.py RESULT.h5 [OUT.png]
 
@@ -22,6 +23,14 @@ def s(x):
     return x.decode() if isinstance(x, bytes) else str(x)
 
 
+def result_group(f):
+    """/kv_cam of a `pimtx run` file, or that of the first point of a `pimtx sweep` file."""
+    if "kv_cam" in f:
+        return f["kv_cam"]
+    points = f["sweep/points"]
+    return points[sorted(points)[0]]["kv_cam"]
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.stderr.write(__doc__)
@@ -29,7 +38,7 @@ def main():
     path = sys.argv[1]
     out = sys.argv[2] if len(sys.argv) == 3 else path.rsplit(".", 1)[0] + ".png"
     with h5py.File(path, "r") as f:
-        g = f["kv_cam"]
+        g = result_group(f)
         d = g["dense/nll"][0]
         rel = lambda x: 100.0 * (np.asarray(x) / d - 1.0)  # noqa: E731
         bk, bv = g["cpq/n_bits_k"][()], g["cpq/n_bits_v"][()]

@@ -27,14 +27,19 @@ COLORS = {"arrays": "tab:blue", "converters": "tab:orange", "digital logic": "ta
           "memory + wires": "tab:red", "other": "tab:gray"}
 
 
+def load_group(f):
+    """The cost (and eval NLL, if any) of a result: a file's root or one point group of a `pimtx sweep` file."""
+    c = f["cost"]
+    comps = {k: float(c["components"][k]["energy_per_token_j"][()]) for k in c["components"]}
+    return {"energy": float(c["energy_per_token_j"][()]), "latency": float(c["latency_per_token_s"][()]),
+            "throughput": float(c["throughput_tokens_per_s"][()]), "area": float(c["area_m2"][()]),
+            "context": int(c["context"][()]), "components": comps,
+            "nll": float(f["eval/mean_nll"][()]) if "eval/mean_nll" in f else None}
+
+
 def load(path):
     with h5py.File(path, "r") as f:
-        c = f["/cost"]
-        comps = {k: float(c["components"][k]["energy_per_token_j"][()]) for k in c["components"]}
-        return {"energy": float(c["energy_per_token_j"][()]), "latency": float(c["latency_per_token_s"][()]),
-                "throughput": float(c["throughput_tokens_per_s"][()]), "area": float(c["area_m2"][()]),
-                "context": int(c["context"][()]), "components": comps,
-                "nll": float(f["/eval/mean_nll"][()]) if "/eval/mean_nll" in f else None}
+        return load_group(f)
 
 
 def grouped(comps):
@@ -45,21 +50,42 @@ def grouped(comps):
     return out
 
 
-def main(res, exp):
-    runs = {m: {c: load(os.path.join(res, f"{m}_{c}.h5")) for c in CONFIGS} for m in ["gpt2_124m", "stories260k"]}
-    ev = load(os.path.join(res, "stories260k_eval_a_digital.h5"))
+def read_nll(exp, eval_nll):
+    """NLL per configuration from nll.csv; "eval" rows take eval_nll (the run's own eval)."""
     nll = {}
     with open(os.path.join(exp, "nll.csv")) as fh:
         for row in csv.DictReader(fh):
             v = row["mean_nll"]
-            nll[row["config"]] = ev["nll"] if v == "eval" else (float(v) if v else None)
+            nll[row["config"]] = eval_nll if v == "eval" else (float(v) if v else None)
+    return nll
+
+
+def read_gpu(exp):
+    """The measured H200 row for GPT-2 124M at context 1024 (data/gpu/gpu_baseline_h200.csv)."""
     gpu = {}
     with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(exp))), "data", "gpu",
                            "gpu_baseline_h200.csv")) as fh:
         for row in csv.DictReader(fh):
             if row["model"] == "gpt2-124M" and row["context"] == "1024" and row["mode"] == "full":
                 gpu = {k: float(row[k]) for k in ["latency_s", "energy_j", "energy_above_idle_j"]}
+    return gpu
 
+
+def main(res, exp):
+    runs = {m: {c: load(os.path.join(res, f"{m}_{c}.h5")) for c in CONFIGS} for m in ["gpt2_124m", "stories260k"]}
+    ev = load(os.path.join(res, "stories260k_eval_a_digital.h5"))
+    nll = read_nll(exp, ev["nll"])
+    gpu = read_gpu(exp)
+    draw(runs, nll, gpu, os.path.join(res, "pim_vs_gpu.png"))
+    lines = table(runs, nll, gpu, ev)
+    with open(os.path.join(res, "table.md"), "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print("wrote", os.path.join(res, "pim_vs_gpu.png"))
+
+
+def draw(runs, nll, gpu, out):
+    """The three panels: energy vs NLL (stories260K), stacked energy breakdowns of both models (+ the H200)."""
     fig, ax = plt.subplots(1, 3, figsize=(17, 5.2))
     # (a) energy vs NLL, stories260K
     for c in CONFIGS:
@@ -94,9 +120,11 @@ def main(res, exp):
         ax[k].tick_params(axis="x", rotation=40, labelsize=8)
         ax[k].legend(fontsize=7)
     fig.tight_layout()
-    out = os.path.join(res, "pim_vs_gpu.png")
     fig.savefig(out, dpi=110)
 
+
+def table(runs, nll, gpu, ev=None):
+    """The README's markdown table; ev: the eval's own counted cost (run.sh), or None."""
     lines = ["| model | configuration | energy / token | latency / token | tokens/s (pipelined) | area (mm²) | "
              "NLL | energy vs H200 | latency vs H200 |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for m in ["gpt2_124m", "stories260k"]:
@@ -112,12 +140,11 @@ def main(res, exp):
             lines.append(f"| {'GPT-2 124M' if m == 'gpt2_124m' else 'stories260K'} | {LABELS[c]} | "
                          f"{r['energy']:.3g} J | {r['latency']:.3g} s | {r['throughput']:.3g} | {r['area'] * 1e6:.3g} | "
                          f"{'%.4f' % n if n is not None else 'n/a'} | {ratio_e} | {ratio_t} |")
-    lines.append(f"| stories260K | (a) digital, counted by the eval (prefill batches) | {ev['energy']:.3g} J | "
-                 f"{ev['latency']:.3g} s | {ev['throughput']:.3g} | {ev['area'] * 1e6:.3g} | {ev['nll']:.4f} | — | — |")
-    with open(os.path.join(res, "table.md"), "w") as fh:
-        fh.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    print("wrote", out)
+    if ev is not None:
+        lines.append(f"| stories260K | (a) digital, counted by the eval (prefill batches) | {ev['energy']:.3g} J | "
+                     f"{ev['latency']:.3g} s | {ev['throughput']:.3g} | {ev['area'] * 1e6:.3g} | {ev['nll']:.4f} | — "
+                     "| — |")
+    return lines
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ class Transformer {
   ~Transformer();
 
   void reset();
-  // Calibration of the linear units (linear.h): for each pass any unit asks for, begin the pass on every unit,
+  // Calibration of the units that set parameters from data (linear.h's protocol; linear layers, then each layer's
+  // KV cache and attention, e.g. crossbar DAC/ADC ranges, cpq thresholds, cam key offsets): for each pass any unit
+  // asks for, begin the pass on every unit,
   // call run_text() (which feeds calibration text through forward()), end the pass; then reset() and
   // clear_counts(). Returns the number of passes run (0: no unit needs calibration, run_text not called).
   int calibrate(const std::function<void()>& run_text);

@@ -70,6 +70,10 @@ class Attention {
   // (e.g. lsh: "attended_frac" and "attended_frac_beyond" of query head `index`, one value; "key_mean" of kv
   // head `index`, head_dim values). Empty when the unit keeps no such statistic.
   [[nodiscard]] virtual std::vector<double> statistic(const std::string& /*name*/, int /*index*/) const { return {}; }
+  // Calibration from data, the protocol of Linear (linear.h) and KvCache (e.g. cam's key centring offsets).
+  [[nodiscard]] virtual int n_calibration_passes() const { return 0; }
+  virtual void begin_calibration_pass(int /*pass*/) {}
+  virtual void end_calibration_pass(int /*pass*/) {}
 };
 
 using AttentionRegistry = core::Registry<Attention, const AttentionInit&>;

@@ -52,6 +52,10 @@ CamParams CamParams::from_config(core::Section& s) {
   p.cam_card = s.has("cam_card") ? s.get_path("cam_card", "", true) : "";
   p.cam_noise = s.get_bool("cam_noise", p.cam_noise);
   p.n_window = static_cast<int>(s.get_int("n_window", p.n_window, Range::closed(0, 1e9)));
+  p.calibrate_key_offset = s.get_bool("calibrate_key_offset", p.calibrate_key_offset);
+  if (p.calibrate_key_offset && !p.key_offset.empty()) {
+    s.fail("calibrate_key_offset", "= true, but key_offset is given too: choose one");
+  }
   return p;
 }
 
@@ -102,6 +106,45 @@ CamAttention::CamAttention(core::Section& cfg, const AttentionInit& init)
 }
 
 void CamAttention::reset() { std::fill(n_encoded_.begin(), n_encoded_.end(), 0); }
+
+void CamAttention::clear_statistics() {
+  std::fill(key_sum_.begin(), key_sum_.end(), 0.0);
+  std::fill(n_keys_.begin(), n_keys_.end(), 0);
+  std::fill(frac_sum_.begin(), frac_sum_.end(), 0.0);
+  std::fill(n_queries_.begin(), n_queries_.end(), 0);
+  std::fill(selected_pairs_.begin(), selected_pairs_.end(), 0);
+  std::fill(visible_pairs_.begin(), visible_pairs_.end(), 0);
+}
+
+void CamAttention::begin_calibration_pass(int /*pass*/) {
+  if (!p_.calibrate_key_offset) {
+    return;
+  }
+  clear_statistics();
+  saved_ = p_;
+  p_.k = p_.k_first = init_.max_seq_len;  // every visible key, exact scores: dense attention
+  p_.score = "exact";
+  offset_.clear();
+  reset();
+}
+
+void CamAttention::end_calibration_pass(int /*pass*/) {
+  if (!saved_) {
+    return;
+  }
+  p_ = *saved_;
+  saved_.reset();
+  const auto hd = static_cast<size_t>(init_.head_dim);
+  offset_.assign(key_sum_.size(), 0.0f);
+  for (size_t h = 0; h < n_keys_.size(); ++h) {
+    const std::vector<double> m = key_mean(static_cast<int>(h));
+    for (size_t i = 0; i < hd; ++i) {
+      offset_[h * hd + i] = static_cast<float>(m[i]);
+    }
+  }
+  clear_statistics();
+  reset();
+}
 
 double CamAttention::attended_frac(int head) const {
   const auto h = static_cast<size_t>(head);

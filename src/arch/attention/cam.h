@@ -34,7 +34,11 @@
 // n_tile_rows (>= 1, default 64), n_adc_bits (1..16, default 6), score ("exact" | "hamming"), key_offset
 // (n_layers * n_kv_heads * head_dim, or empty), cam_card (path of a CAM card; absent = ideal row), cam_noise (true:
 // draw the card's spread; false: the law only), n_window (>= 0, default 0: the n_window most recent keys are always
-// kept besides the top-k, as the lsh unit's window; not in CAMformer, whose model is trained for binary attention).
+// kept besides the top-k, as the lsh unit's window; not in CAMformer, whose model is trained for binary attention),
+// calibrate_key_offset (bool, default false: instead of key_offset, μ = the mean key per kv head of calibration
+// text, Transformer::calibrate(), e.g. `pimtx eval` with eval.n_calibration_stories > 0; during the calibration
+// pass the unit attends to every visible key with exact scores, i.e. dense attention, as experiment kv_cam's
+// calibration engine; the statistics of write_stats() then restart from zero).
 #pragma once
 
 #include <cstdint>
@@ -58,6 +62,7 @@ struct CamParams {
   std::string cam_card;
   bool cam_noise = true;
   int n_window = 0;
+  bool calibrate_key_offset = false;
 
   static CamParams from_config(core::Section& s);
   void to_config(core::Section& s) const;  // the keys from_config() reads (cam_card only when set)
@@ -70,6 +75,9 @@ class CamAttention final : public Attention {
   void reset() override;
   void forward(AttentionCall& call, OpCounts& counts) override;
   void write_stats(io::ResultFile& file, const std::string& group) const override;
+  [[nodiscard]] int n_calibration_passes() const override { return p_.calibrate_key_offset ? 1 : 0; }
+  void begin_calibration_pass(int pass) override;
+  void end_calibration_pass(int pass) override;
 
   [[nodiscard]] const CamParams& params() const { return p_; }
   [[nodiscard]] int code_bits() const { return n_code_; }
@@ -81,7 +89,9 @@ class CamAttention final : public Attention {
  private:
   void binarise(const float* x, size_t kv_head, bool is_key, uint64_t* out, float& norm);
   void encode_new_keys(const AttentionCall& call);
+  void clear_statistics();
 
+  std::optional<CamParams> saved_;  // the unit's own parameters while a calibration pass runs it as dense
   AttentionInit init_;
   CamParams p_;
   devices::CamRow row_;

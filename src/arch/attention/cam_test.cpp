@@ -275,3 +275,43 @@ TEST_CASE("cam with k >= context and exact scores gives dense NLL on stories260K
   INFO("dense " << a.mean_nll() << " cam " << b.mean_nll());
   CHECK(std::abs(a.mean_nll() - b.mean_nll()) < 1e-5);  // acceptance tolerance (issue 14)
 }
+
+TEST_CASE("cam calibrate_key_offset equals the key_offset given explicitly", "[arch][cam][golden]") {
+  // Transformer::calibrate() on stories A runs the unit as dense attention and sets μ to the mean key per layer and kv
+  // head, what experiment kv_cam reads from a k >= context engine over A: evaluating stories B with the calibrated unit
+  // equals evaluating them with those means in key_offset. float32 offsets (what the unit stores) printed with 9
+  // significant digits are exact, so the comparison is bit for bit.
+  const Model m = load_model("data/models/stories260K.bin");
+  const auto tok = load_tokenizer("data/models/tok512.bin", m.config.vocab_size);
+  auto stories = split_stories(io::read_text_file("data/text/tinystories_valid_excerpt.txt"));
+  const std::vector<std::string> calib(stories.end() - 3, stories.end()), test(stories.begin(), stories.begin() + 3);
+  auto dense_cam = core::Config::from_string("[arch.attention]\ntype = \"cam\"\nk = 512\n");
+  Transformer ref(m, dense_cam.section("arch"), 1);
+  evaluate(ref, *tok, calib, 0, false);
+  std::string off;
+  for (int l = 0; l < m.config.n_layers; ++l) {
+    const auto& u = dynamic_cast<const CamAttention&>(ref.attention(l));
+    for (int h = 0; h < m.config.n_kv_heads; ++h) {
+      for (double x : u.key_mean(h)) {
+        off += fmt::format("{:.9g},", static_cast<float>(x));
+      }
+    }
+  }
+  const std::string common = "[arch.attention]\ntype = \"cam\"\nk = 8\nn_bits = 64\nn_window = 4\n";
+  auto given = core::Config::from_string(common + "key_offset = [" + off + "]\n");
+  Transformer a(m, given.section("arch"), 1);
+  const EvalResult ra = evaluate(a, *tok, test, 0, false);
+  auto calibrated = core::Config::from_string(common + "calibrate_key_offset = true\n");
+  Transformer b(m, calibrated.section("arch"), 1);
+  CHECK(b.calibrate([&]() { evaluate(b, *tok, calib, 0, false); }) == 1);
+  const EvalResult rb = evaluate(b, *tok, test, 0, false);
+  REQUIRE(ra.n_tokens > 100);
+  CHECK(ra.mean_nll() == rb.mean_nll());
+  // The calibrated unit is back to its own k = 8 (not dense) and its statistics restarted.
+  const auto& ub = dynamic_cast<const CamAttention&>(b.attention(0));
+  CHECK(ub.params().k == 8);
+  CHECK(ub.attended_frac(0) < 0.9);
+  auto uncentred = core::Config::from_string(common);
+  Transformer c(m, uncentred.section("arch"), 1);
+  CHECK(evaluate(c, *tok, test, 0, false).mean_nll() != ra.mean_nll());  // the offset is in the path
+}

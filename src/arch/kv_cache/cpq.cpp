@@ -73,11 +73,20 @@ CpqParams CpqParams::from_config(core::Section& s, const KvCacheInit& init) {
   p.prune_threshold_v = s.get_double_array("prune_threshold_v", {}, Range::non_negative());
   p.channel_scale_k = s.get_double_array("channel_scale_k", {}, Range::positive());
   p.channel_scale_v = s.get_double_array("channel_scale_v", {}, Range::positive());
-  if (p.prune_ratio > 0.0 && (p.prune_threshold_k.empty() || p.prune_threshold_v.empty())) {
+  p.calibrate_thresholds = s.get_bool("calibrate_thresholds", p.calibrate_thresholds);
+  p.calibrate_channel_scales = s.get_bool("calibrate_channel_scales", p.calibrate_channel_scales);
+  if (p.calibrate_thresholds && (!p.prune_threshold_k.empty() || !p.prune_threshold_v.empty())) {
+    s.fail("calibrate_thresholds", "= true, but prune_threshold_k / prune_threshold_v are given too: choose one");
+  }
+  if (p.calibrate_channel_scales && (!p.channel_scale_k.empty() || !p.channel_scale_v.empty())) {
+    s.fail("calibrate_channel_scales", "= true, but channel_scale_k / channel_scale_v are given too: choose one");
+  }
+  if (p.prune_ratio > 0.0 && !p.calibrate_thresholds && (p.prune_threshold_k.empty() || p.prune_threshold_v.empty())) {
     s.fail(
         "prune_ratio",
         fmt::format("= {}: needs prune_threshold_k and prune_threshold_v calibrated for it (the |x| quantiles of the "
-                    "calibration stories per layer and kv head; experiment kv_cam computes them)",
+                    "calibration stories per layer and kv head; experiment kv_cam computes them), or "
+                    "calibrate_thresholds = true with calibration text (eval.n_calibration_stories > 0)",
                     p.prune_ratio));
   }
   return p;
@@ -167,6 +176,19 @@ int64_t CpqKvCache::compress_row(Side& side, const float* row, int64_t pos) {
   const int hd = init_.head_dim;
   const int nh = init_.n_kv_heads;
   const int kv_dim = hd * nh;
+  if (calibrating_) {  // exact values; only the |x| statistics the calibration reads
+    for (int h = 0; h < nh; ++h) {
+      float* out = &side.data[static_cast<size_t>(h)](pos, 0);
+      for (int i = 0; i < hd; ++i) {
+        const float x = row[h * hd + i];
+        side.hist[static_cast<size_t>(h)].add(x);
+        auto& am = side.absmax[static_cast<size_t>(h * hd + i)];
+        am = std::max(am, static_cast<double>(std::abs(x)));
+        out[i] = x;
+      }
+    }
+    return 4 * static_cast<int64_t>(kv_dim);
+  }
   // 1. Prune per head.
   float smax = 0.0f;
   for (int h = 0; h < nh; ++h) {
@@ -292,6 +314,49 @@ KvView CpqKvCache::view(int kv_head) const {
                 .positions = std::span<const int64_t>(positions_.data(), static_cast<size_t>(n_))};
 }
 
+void CpqKvCache::clear_statistics() {
+  for (Side* s : {&k_, &v_}) {
+    std::fill(s->hist.begin(), s->hist.end(), MagnitudeHistogram{});
+    std::fill(s->n_elem.begin(), s->n_elem.end(), 0);
+    std::fill(s->n_zero_pruned.begin(), s->n_zero_pruned.end(), 0);
+    std::fill(s->n_zero_quant.begin(), s->n_zero_quant.end(), 0);
+    std::fill(s->absmax.begin(), s->absmax.end(), 0.0);
+    s->bits = 0;
+    s->n_elements = 0;
+  }
+  bytes_written_ = bytes_written_fp16_ = bytes_read_ = bytes_read_fp16_ = 0;
+}
+
+void CpqKvCache::begin_calibration_pass(int /*pass*/) {
+  if (n_calibration_passes() == 0) {
+    return;
+  }
+  clear_statistics();
+  calibrating_ = true;
+}
+
+void CpqKvCache::end_calibration_pass(int /*pass*/) {
+  if (!calibrating_) {
+    return;
+  }
+  calibrating_ = false;
+  const int nh = init_.n_kv_heads;
+  for (Side* s : {&k_, &v_}) {
+    if (p_.calibrate_thresholds) {
+      for (int h = 0; h < nh; ++h) {
+        s->threshold[static_cast<size_t>(h)] = s->hist[static_cast<size_t>(h)].quantile(p_.prune_ratio);
+      }
+    }
+    if (p_.calibrate_channel_scales) {
+      s->channel_scale.resize(s->absmax.size());
+      for (size_t i = 0; i < s->absmax.size(); ++i) {
+        s->channel_scale[i] = std::max(s->absmax[i], 1e-6);  // a channel never non-zero: scales must be > 0
+      }
+    }
+  }
+  clear_statistics();
+}
+
 double CpqKvCache::magnitude_quantile(bool key, int kv_head, double q) const {
   return (key ? k_ : v_).hist[static_cast<size_t>(kv_head)].quantile(q);
 }
@@ -301,6 +366,17 @@ std::vector<double> CpqKvCache::channel_absmax(bool key, int kv_head) const {
   const auto hd = static_cast<size_t>(init_.head_dim);
   const auto o = static_cast<size_t>(kv_head) * hd;
   return {s.absmax.begin() + static_cast<std::ptrdiff_t>(o), s.absmax.begin() + static_cast<std::ptrdiff_t>(o + hd)};
+}
+
+std::vector<double> CpqKvCache::channel_scale(bool key, int kv_head) const {
+  const Side& s = key ? k_ : v_;
+  if (s.channel_scale.empty()) {
+    return {};
+  }
+  const auto hd = static_cast<size_t>(init_.head_dim);
+  const auto o = static_cast<size_t>(kv_head) * hd;
+  return {s.channel_scale.begin() + static_cast<std::ptrdiff_t>(o),
+          s.channel_scale.begin() + static_cast<std::ptrdiff_t>(o + hd)};
 }
 
 double CpqKvCache::sparsity(bool key, int kv_head, bool after_quantisation) const {

@@ -34,7 +34,13 @@
 // group scale, 1..head_dim, default 4), n_scale_bits (0..8, default 4), scale_headroom_ratio ([1, 16], default 2),
 // prune_ratio (target in [0, 1), the value the thresholds were calibrated for; > 0 needs prune_threshold_k/_v),
 // threshold_rel ([0, 1)), prune_threshold_k, prune_threshold_v (n_layers * n_kv_heads values >= 0, or empty = 0),
-// channel_scale_k, channel_scale_v (n_layers * n_kv_heads * head_dim values > 0, or empty = per-token row scale).
+// channel_scale_k, channel_scale_v (n_layers * n_kv_heads * head_dim values > 0, or empty = per-token row scale),
+// calibrate_thresholds, calibrate_channel_scales (bool, default false: instead of the lists above, set the prune
+// thresholds (the prune_ratio quantile of |x| per layer and kv head) and the channel scales (max |x| per channel,
+// at least 1e-6) from calibration text, Transformer::calibrate() — e.g. `pimtx eval` with
+// eval.n_calibration_stories > 0. During a calibration pass the cache stores the exact values and prunes
+// nothing; the statistics of write_stats() and the accessors below then restart from zero. The same rule as
+// experiment kv_cam's calibration, per pass, the last pass wins.)
 #pragma once
 
 #include <array>
@@ -57,6 +63,8 @@ struct CpqParams {
   std::vector<double> prune_threshold_v;
   std::vector<double> channel_scale_k;  // (n_layers, n_kv_heads, head_dim) or empty
   std::vector<double> channel_scale_v;
+  bool calibrate_thresholds = false;
+  bool calibrate_channel_scales = false;
 
   static CpqParams from_config(core::Section& s, const KvCacheInit& init);
   void to_config(core::Section& s) const;  // the keys from_config() reads
@@ -88,12 +96,23 @@ class CpqKvCache final : public KvCache {
   [[nodiscard]] KvView view(int kv_head) const override;
   [[nodiscard]] int64_t n_positions() const override { return n_; }
   void write_stats(io::ResultFile& file, const std::string& group) const override;
+  [[nodiscard]] int n_calibration_passes() const override {
+    return p_.calibrate_thresholds || p_.calibrate_channel_scales ? 1 : 0;
+  }
+  void begin_calibration_pass(int pass) override;
+  void end_calibration_pass(int pass) override;
 
   [[nodiscard]] const CpqParams& params() const { return p_; }
   // |x| quantile of the raw (unpruned) keys (key = true) or values of kv head h appended since construction.
   [[nodiscard]] double magnitude_quantile(bool key, int kv_head, double q) const;
   // Max |x| of each channel (head_dim) of kv head h over the raw keys (key = true) or values since construction.
   [[nodiscard]] std::vector<double> channel_absmax(bool key, int kv_head) const;
+  // This layer's absolute prune threshold of kv head h for keys (key = true) or values, and its static channel scales
+  // (head_dim values; empty without them): given in the config or set by calibration.
+  [[nodiscard]] double threshold(bool key, int kv_head) const {
+    return (key ? k_ : v_).threshold[static_cast<size_t>(kv_head)];
+  }
+  [[nodiscard]] std::vector<double> channel_scale(bool key, int kv_head) const;
   // Totals since construction.
   [[nodiscard]] int64_t bytes_written() const { return bytes_written_; }
   [[nodiscard]] int64_t bytes_written_fp16() const { return bytes_written_fp16_; }
@@ -121,7 +140,9 @@ class CpqKvCache final : public KvCache {
   };
   // Compresses one token row (kv_dim) in place into side.data at position pos; returns its bytes.
   int64_t compress_row(Side& side, const float* row, int64_t pos);
+  void clear_statistics();
 
+  bool calibrating_ = false;  // inside a calibration pass: store exact values, prune nothing, record |x|
   KvCacheInit init_;
   CpqParams p_;
   Side k_, v_;

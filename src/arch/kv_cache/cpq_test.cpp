@@ -222,3 +222,56 @@ TEST_CASE("cpq with 16 bits and no pruning equals full on stories260K within 1e-
   const auto& u = dynamic_cast<const CpqKvCache&>(c4.kv_cache(0));
   CHECK(u.bytes_written() < u.bytes_written_fp16() / 2);
 }
+
+TEST_CASE("cpq calibrate_thresholds / _channel_scales set the quantiles and maxima of the calibration text",
+          "[arch][cpq][golden]") {
+  // Transformer::calibrate() on stories A sets what experiment kv_cam computes from a 16-bit cpq cache over A: the
+  // prune_ratio quantile of |x| per layer and kv head, and the max |x| per channel. Layer 0's keys and values do not
+  // depend on any cache, so there they agree bit for bit; deeper layers see the 16-bit cache's rounding in kv_cam's
+  // reference but exact values in the calibration pass, so they agree within one histogram bin (1.4 % in |x|) for
+  // the thresholds and within 1e-3 relative for the channel maxima (16-bit steps of a head's range).
+  const Model m = load_model("data/models/stories260K.bin");
+  const auto tok = load_tokenizer("data/models/tok512.bin", m.config.vocab_size);
+  auto stories = split_stories(io::read_text_file("data/text/tinystories_valid_excerpt.txt"));
+  const std::vector<std::string> calib(stories.end() - 4, stories.end()), test(stories.begin(), stories.begin() + 3);
+  const double ratio = 0.3;
+  auto c16 = core::Config::from_string("[arch.kv_cache]\ntype = \"cpq\"\nn_bits_k = 16\nn_bits_v = 16\n");
+  Transformer ref(m, c16.section("arch"), 1);
+  evaluate(ref, *tok, calib, 0, false);
+  const std::string common = "[arch.kv_cache]\ntype = \"cpq\"\nn_bits_k = 4\nn_bits_v = 4\nprune_ratio = 0.3\n";
+  auto calibrated =
+      core::Config::from_string(common + "calibrate_thresholds = true\ncalibrate_channel_scales = true\n");
+  Transformer b(m, calibrated.section("arch"), 1);
+  CHECK(b.calibrate([&]() { evaluate(b, *tok, calib, 0, false); }) == 1);
+  for (int l = 0; l < m.config.n_layers; ++l) {
+    const auto& r = dynamic_cast<const CpqKvCache&>(ref.kv_cache(l));
+    const auto& u = dynamic_cast<const CpqKvCache&>(b.kv_cache(l));
+    for (int h = 0; h < m.config.n_kv_heads; ++h) {
+      for (bool key : {true, false}) {
+        INFO("layer " << l << " kv head " << h << (key ? " K" : " V"));
+        const double t = r.magnitude_quantile(key, h, ratio);
+        const std::vector<double> am = r.channel_absmax(key, h), sc = u.channel_scale(key, h);
+        REQUIRE(sc.size() == am.size());
+        if (l == 0) {
+          CHECK(u.threshold(key, h) == t);
+        } else {
+          CHECK(u.threshold(key, h) == Approx(t).epsilon(0.014));
+        }
+        for (size_t i = 0; i < am.size(); ++i) {
+          if (l == 0) {
+            CHECK(sc[i] == std::max(am[i], 1e-6));
+          } else {
+            CHECK(sc[i] == Approx(std::max(am[i], 1e-6)).epsilon(1e-3));
+          }
+        }
+      }
+    }
+  }
+  const EvalResult rb = evaluate(b, *tok, test, 0, false);
+  REQUIRE(rb.n_tokens > 100);
+  const auto& ub = dynamic_cast<const CpqKvCache&>(b.kv_cache(1));
+  CHECK(ub.sparsity(true, 0, false) > 0.2);  // ~30 % pruned; the statistics restarted after calibration
+  CHECK(ub.sparsity(true, 0, false) < 0.4);
+  CHECK_THROWS_WITH(make("prune_ratio = 0.3\ncalibrate_thresholds = true\nprune_threshold_k = [0, 0]\n"),
+                    Catch::Contains("calibrate_thresholds"));
+}

@@ -60,6 +60,12 @@ class KvCache {
   [[nodiscard]] virtual KvView view(int kv_head) const = 0;
   [[nodiscard]] virtual int64_t n_positions() const = 0;  // positions appended since reset()
   virtual void write_stats(io::ResultFile& /*file*/, const std::string& /*group*/) const {}
+  // Calibration from data, the protocol of Linear (linear.h): a unit that sets parameters from calibration text
+  // (e.g. cpq's prune thresholds) returns n_calibration_passes() > 0; Transformer::calibrate() then brackets each
+  // pass of the text with begin/end_calibration_pass(p) and finally calls reset().
+  [[nodiscard]] virtual int n_calibration_passes() const { return 0; }
+  virtual void begin_calibration_pass(int /*pass*/) {}
+  virtual void end_calibration_pass(int /*pass*/) {}
 };
 
 using KvCacheRegistry = core::Registry<KvCache, const KvCacheInit&>;
