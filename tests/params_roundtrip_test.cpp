@@ -103,6 +103,13 @@ void check_round_trip(const std::string& name, const P& p, const P& def, const s
   ++g_structs;
 }
 
+// A second non-default value of an already counted struct (fields that exclude the first value's ones).
+template <class P>
+void check_variant(const std::string& name, const P& p, const std::function<P(core::Section&)>& read) {
+  INFO("struct " << name << " (variant)");
+  CHECK(through_config(p, read) == p);
+}
+
 template <class P>
 void check_round_trip(const std::string& name, const P& p) {
   P def;  // default-initialised (GCC 12 reports a false maybe-uninitialized for P{} of nested aggregates)
@@ -334,6 +341,11 @@ static void check_arch_cost() {
   cp.cam_noise = false;
   cp.n_window = 4;
   check_round_trip("arch::CamParams", cp);
+  arch::CamParams cp_cal = cp;  // calibrate_key_offset excludes a given key_offset
+  cp_cal.key_offset.clear();
+  cp_cal.calibrate_key_offset = true;
+  check_variant<arch::CamParams>("arch::CamParams", cp_cal,
+                                 [](core::Section& s) { return arch::CamParams::from_config(s); });
 
   arch::GainCellAttentionParams ga;
   ga.n_array_rows = 32;
@@ -419,6 +431,15 @@ static void check_arch_cost() {
   cq.channel_scale_v = std::vector<double>(16, 0.5);
   check_round_trip<arch::CpqParams>("arch::CpqParams", cq, arch::CpqParams{},
                                     [&](core::Section& s) { return arch::CpqParams::from_config(s, init); });
+  arch::CpqParams cq_cal = cq;  // the calibrate_* flags exclude given thresholds and scales
+  cq_cal.prune_threshold_k.clear();
+  cq_cal.prune_threshold_v.clear();
+  cq_cal.channel_scale_k.clear();
+  cq_cal.channel_scale_v.clear();
+  cq_cal.calibrate_thresholds = true;
+  cq_cal.calibrate_channel_scales = true;
+  check_variant<arch::CpqParams>("arch::CpqParams", cq_cal,
+                                 [&](core::Section& s) { return arch::CpqParams::from_config(s, init); });
 
   // CostSettings and ModelShape: the default is what from_config() makes of a minimal table (the catalog path
   // default is resolved at read time; ModelShape requires dim, n_layers, n_heads).

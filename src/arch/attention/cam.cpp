@@ -72,6 +72,7 @@ void CamParams::to_config(core::Section& s) const {
   }
   s.set_bool("cam_noise", cam_noise);
   s.set_int("n_window", n_window);
+  s.set_bool("calibrate_key_offset", calibrate_key_offset);
 }
 
 CamAttention::CamAttention(core::Section& cfg, const AttentionInit& init)

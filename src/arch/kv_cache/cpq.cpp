@@ -105,6 +105,8 @@ void CpqParams::to_config(core::Section& s) const {
   s.set_double_array("prune_threshold_v", prune_threshold_v);
   s.set_double_array("channel_scale_k", channel_scale_k);
   s.set_double_array("channel_scale_v", channel_scale_v);
+  s.set_bool("calibrate_thresholds", calibrate_thresholds);
+  s.set_bool("calibrate_channel_scales", calibrate_channel_scales);
 }
 
 void MagnitudeHistogram::add(float x) {
