@@ -22,7 +22,7 @@ TEST_CASE("pimtx eval writes /cost/ and pimtx info prints it", "[cost][cli]") {
   CHECK_THAT(info.output, Contains("J/token"));
 }
 
-TEST_CASE("pimtx cost prices a GPT-2 shape; catalog errors exit 2 with no file", "[cost][cli]") {
+TEST_CASE("pimtx cost prices a GPT-2 shape, catalog errors exit 2 with no file", "[cost][cli]") {
   const auto d = pimtx::test::scratch_dir("cost_shape");
   const auto out = (d / "c.h5").string();
   const auto r = run_pimtx("cost experiments/cost_reproductions/leroux_gpt2.toml --quiet -o " + out);

@@ -35,7 +35,7 @@ voltages_csv = "v.csv"
 )";
 }  // namespace
 
-TEST_CASE("pimtx xbar: CSV in, currents and error maps out; bad input exits 2 with no file", "[xbar][cli]") {
+TEST_CASE("pimtx xbar: CSV in, currents and error maps out, bad input exits 2 with no file", "[xbar][cli]") {
   const fs::path d = fs::temp_directory_path() / ("pimtx_xbar_cli_" + std::to_string(::getpid()));
   fs::create_directories(d);
   write(d / "g.csv", "1e-4,2e-5,3e-5\n5e-5,1e-4,0\n");

@@ -48,7 +48,7 @@ double max_dev_fs(const devices::DeviceCard& card, const circuits::CamRowSpec& r
 
 }  // namespace
 
-TEST_CASE("cam calibration: the law matches ngspice off the grid within 1 % FS; spread from the Monte Carlo",
+TEST_CASE("cam calibration: the law matches ngspice off the grid within 1 % FS, spread from the Monte Carlo",
           "[spice][calibration][cam]") {
   // A 16-bit row keeps the test to seconds; the 64-bit card is checked below.
   auto cfg = core::Config::from_string(

@@ -3,6 +3,11 @@
 // Contract: each src/ area owns one Registry per interface, filled by explicit add() calls in the
 // area's registry.cpp (static linking drops self-registering objects). create() reads the section's
 // `type` key; an unknown name is a ConfigError that lists the valid names.
+// Each add() gives the unit's example config: the TOML text of the unit's own table (its `type` and the
+// non-trivial values worth exercising; files it needs from data/, with paths relative to the repository root).
+// The area's contract test builds every registered unit from its example (tests/contract.h), so a new unit
+// is covered by one registry line. An empty example (only allowed while a registry is being converted) makes
+// the contract test fail naming the unit.
 #pragma once
 
 #include <fmt/format.h>
@@ -26,7 +31,10 @@ class Registry {
 
   explicit Registry(std::string what) : what_(std::move(what)) {}
 
-  void add(const std::string& name, Factory factory) { factories_[name] = std::move(factory); }
+  void add(const std::string& name, Factory factory, std::string example = "") {
+    factories_[name] = std::move(factory);
+    examples_[name] = std::move(example);
+  }
 
   [[nodiscard]] bool contains(const std::string& name) const { return factories_.count(name) != 0; }
 
@@ -36,6 +44,12 @@ class Registry {
       out.push_back(k);
     }
     return out;
+  }
+
+  // The example config of a registered unit ("" if it has none or the name is unknown).
+  [[nodiscard]] std::string example(const std::string& name) const {
+    auto it = examples_.find(name);
+    return it == examples_.end() ? std::string() : it->second;
   }
 
   // Build the unit named by `section.type` (or `default_type` if absent), passing the section on
@@ -56,6 +70,7 @@ class Registry {
  private:
   std::string what_;
   std::map<std::string, Factory> factories_;
+  std::map<std::string, std::string> examples_;
 };
 
 }  // namespace pimtx::core

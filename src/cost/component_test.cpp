@@ -48,7 +48,7 @@ TEST_CASE("per_event, block_power, memory, interconnect: closed forms", "[cost]"
   CHECK(ic->energy_j() == Approx(3 * 0.65e-12).epsilon(k_rel));
 }
 
-TEST_CASE("ADC models: Walden, flash, SAR closed forms; the unit's bits override the table's", "[cost]") {
+TEST_CASE("ADC models: Walden, flash, SAR closed forms, the unit's bits override the table's", "[cost]") {
   const std::string walden =
       "type='adc_walden'\nn_bits=8\nfom_j_per_step=11.4e-15\nfom_j_per_step_source='x'\nf_sample_hz=7e8\n"
       "f_sample_hz_source='x'";
@@ -82,7 +82,7 @@ TEST_CASE("dac_cv2: activity x C x V^2 + static", "[cost]") {
   CHECK(d->energy_j() == Approx(0.5 * 64e-15 * 0.81 + 1e-15).epsilon(k_rel));
 }
 
-TEST_CASE("every numeric catalog parameter needs its source; unknown keys are rejected", "[cost]") {
+TEST_CASE("every numeric catalog parameter needs its source, unknown keys are rejected", "[cost]") {
   CHECK_THROWS_WITH(make("type='per_event'\ne_event_j=2e-12"), Contains("e_event_j_source"));
   CHECK_THROWS_AS(make("type='per_event'\ne_event_j=2e-12\ne_event_j_source=''"), ConfigError);
   CHECK_THROWS_WITH(make("type='per_event'\ne_event_j=2e-12\ne_event_j_source='x'\ne_evnt_j=1"), Contains("e_evnt_j"));

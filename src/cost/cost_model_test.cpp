@@ -60,7 +60,7 @@ TEST_CASE("a doubled ADC figure of merit doubles the ADC energy and adds exactly
         Approx(component(base, "xbar_adc") / 4).epsilon(1e-12));
 }
 
-TEST_CASE("read time scales the resistive read energy, not the line charging; it lengthens the schedule", "[cost]") {
+TEST_CASE("read time scales the resistive read energy, not the line charging, it lengthens the schedule", "[cost]") {
   const auto base = run({});
   const auto slow = run({"components.xbar_read.t_read_s=58.62e-9"});
   const auto no_line = run({"components.xbar_read.c_wire_segment_f=0"});

@@ -83,10 +83,7 @@ TEST_CASE("vteam: trajectory agrees with program() and hazard integral is additi
 TEST_CASE("memristor contract: every registered model", "[devices][contract]") {
   for (const auto& name : memristor_registry().names()) {
     DYNAMIC_SECTION(name) {
-      auto cfg = core::Config::from_string("type = \"" + name + "\"\nupdate_c2c_sigma_rel = 0.1\n");
-      if (name == "vteam") {
-        cfg = core::Config::from_string("type = \"vteam\"\nk_c2c_sigma_rel = 0.1\nk_d2d_sigma_rel = 0.2\n");
-      }
+      auto cfg = core::Config::from_string(memristor_registry().example(name));  // with its c2c and d2d spread
       auto sec = cfg.root();
       auto m = memristor_registry().create(sec, "vteam");
       cfg.check_unknown();

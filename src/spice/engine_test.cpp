@@ -134,7 +134,7 @@ TEST_CASE("timeout halts a long transient and the engine stays usable", "[spice]
   CHECK(r.scalar("v(2)") == Approx(0.75).epsilon(1e-12));  // linear LU solve: rounding only
 }
 
-TEST_CASE("reload after which the engine works; stray .spiceinit is ignored", "[spice]") {
+TEST_CASE("reload after which the engine works, stray .spiceinit is ignored", "[spice]") {
   // A .spiceinit that redefines `op` would make every op produce no data if it were read.
   const auto dir = std::filesystem::temp_directory_path() / ("pimtx-spiceinit-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);

@@ -8,7 +8,7 @@
 using namespace pimtx;
 using namespace pimtx::xbar;
 
-TEST_CASE("line relaxation converges to the full solve; one sweep is a fair IR-drop estimate", "[xbar]") {
+TEST_CASE("line relaxation converges to the full solve, one sweep is a fair IR-drop estimate", "[xbar]") {
   core::Rng rng(3, "test");
   CellArray cells;
   cells.a1_s.resize(32, 24);

@@ -70,7 +70,8 @@ std::shared_ptr<const devices::MemristorModel> load_memristor_model(
     return devices::memristor_registry().create(dev, "metal_oxide");
   }
   const std::string path = s.get_path("device_card", "", true);
-  if (dev.exists()) {
+  // An empty [device] table is no model parameters (a resolved config holds one for every table asked for).
+  if (dev.exists() && !dev.keys().empty()) {
     s.fail("device_card", "give either device_card or a [device] table with the model's parameters, not both");
   }
   devices::DeviceCard card;

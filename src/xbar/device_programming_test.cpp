@@ -82,7 +82,7 @@ TEST_CASE("device programming: nominal device lands within half a pulse step of 
   }
 }
 
-TEST_CASE("device programming: same seed gives identical conductances; bounds; write-verify helps", "[xbar][device]") {
+TEST_CASE("device programming: same seed gives identical conductances, bounds, write-verify helps", "[xbar][device]") {
   const Eigen::MatrixXd w = randn(24, 8, 3);
   // iv_d2d_scale_rel = 0: A1 maps back to G0 exactly, so the programming error can be read off the cells.
   auto m = make(
@@ -267,7 +267,7 @@ TEST_CASE("hash planes from random device pulses: reproducible, re-programmable,
   CHECK(collision(noisy.sign_bits(close), close.rows(), p.n_bits) < c_clean - 0.01);
 }
 
-TEST_CASE("device cards: device_card = path loads the model; bad cards and mixed sources are errors",
+TEST_CASE("device cards: device_card = path loads the model, bad cards and mixed sources are errors",
           "[xbar][device]") {
   const fs::path dir = fs::temp_directory_path() / ("pimtx_xbar_card_" + std::to_string(::getpid()));
   fs::create_directories(dir);

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,9 @@ class Adc {
   [[nodiscard]] virtual std::string type() const = 0;
   virtual void calibrate(const Eigen::MatrixXd& v) = 0;  // (cols, n_vec) volts
   virtual Eigen::MatrixXd convert(const Eigen::MatrixXd& v, core::Rng& noise) const = 0;
+  // Full-scale input range (V) of a quantising ADC: converts [−range, range]; 0 while a range still has to come
+  // from calibrate(). nullopt for an ADC without a range (ideal), which needs no calibration.
+  [[nodiscard]] virtual std::optional<double> range_v() const { return std::nullopt; }
 };
 
 class IdealAdc final : public Adc {
@@ -120,7 +124,7 @@ class UniformAdc final : public Adc {
   [[nodiscard]] std::string type() const override { return "uniform"; }
   void calibrate(const Eigen::MatrixXd& v) override;
   Eigen::MatrixXd convert(const Eigen::MatrixXd& v, core::Rng& noise) const override;
-  [[nodiscard]] double range_v() const { return range_v_; }
+  [[nodiscard]] std::optional<double> range_v() const override { return range_v_; }
 
  private:
   UniformAdcParams p_;

@@ -42,7 +42,7 @@ TEST_CASE("ideal Gaussian planes through the array: collision probability 1 - th
   }
 }
 
-TEST_CASE("stochastic pulse programming gives working planes; re-programming keeps the statistics", "[xbar]") {
+TEST_CASE("stochastic pulse programming gives working planes, re-programming keeps the statistics", "[xbar]") {
   StochasticVmmParams p;
   p.n_inputs = 48;
   p.n_bits = 128;
@@ -63,7 +63,7 @@ TEST_CASE("stochastic pulse programming gives working planes; re-programming kee
   CHECK(std::abs(collision(h, x) - 2.0 / 3.0) < 0.04);
 }
 
-TEST_CASE("hash bits are deterministic per seed; comparator noise lowers collisions", "[xbar]") {
+TEST_CASE("hash bits are deterministic per seed, comparator noise lowers collisions", "[xbar]") {
   StochasticVmmParams p;
   p.n_inputs = 32;
   p.n_bits = 64;

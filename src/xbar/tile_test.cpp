@@ -53,7 +53,7 @@ TEST_CASE("DAC bit-slicing recombines to the unsliced quantised product", "[xbar
   CHECK(rel_err(a, w.transpose() * x) > 1e-5);
 }
 
-TEST_CASE("tiling with partial sums equals one big tile; parasitics and ADC add bounded error", "[xbar]") {
+TEST_CASE("tiling with partial sums equals one big tile, parasitics and ADC add bounded error", "[xbar]") {
   const Eigen::MatrixXd w = randn(50, 30, 6), x = randn(50, 4, 7);
   GaussianProgramming ideal(GaussianProgrammingParams{});
   TileParams p;
@@ -98,7 +98,7 @@ TEST_CASE("programming error, write-verify and stuck cells", "[xbar]") {
   CHECK(stuck.n_stuck < 150);
 }
 
-TEST_CASE("same seed, same tile; unknown unit names list the valid ones", "[xbar]") {
+TEST_CASE("same seed, same tile, unknown unit names list the valid ones", "[xbar]") {
   const Eigen::MatrixXd w = randn(8, 4, 1);
   GaussianProgrammingParams gp;
   gp.g_d2d_sigma_rel = 0.1;

@@ -299,6 +299,31 @@ void GainCellAttention::forward(AttentionCall& call, OpCounts& counts) {
   counts.calls += 1;
 }
 
+std::vector<double> GainCellAttention::statistic(const std::string& name, int index) const {
+  if (index < 0 || static_cast<size_t>(index) >= stats_.size()) {
+    return {};
+  }
+  const HeadStats& st = stats_[static_cast<size_t>(index)];
+  if (name == "q_abs_max") {
+    return {st.q_abs_max};
+  }
+  if (name == "score_abs_max") {
+    return {st.score_abs_max};
+  }
+  if (name == "out_abs_max") {
+    return {st.out_abs_max};
+  }
+  if (name == "score_rows") {
+    std::vector<double> out;
+    for (const auto& row : st.rows) {
+      out.push_back(static_cast<double>(row.size()));
+      out.insert(out.end(), row.begin(), row.end());
+    }
+    return out;
+  }
+  return {};
+}
+
 void GainCellAttention::write_stats(io::ResultFile& file, const std::string& group) const {
   std::vector<double> a, b, c, d, e, f;
   for (const auto& h : heads_) {

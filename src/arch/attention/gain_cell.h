@@ -69,15 +69,17 @@ class GainCellAttention final : public Attention {
   void forward(AttentionCall& call, OpCounts& counts) override;
   void write_stats(io::ResultFile& file, const std::string& group) const override;
 
-  // Calibration statistics (exact mode), per query head of this layer.
+  // Calibration statistics (exact mode), per query head `index` of this layer: "q_abs_max", "score_abs_max",
+  // "out_abs_max" (one value each) and "score_rows", the reservoir of scaled-score rows (visible keys only), each row
+  // as its length followed by its values. Empty for other names or an index out of range.
+  [[nodiscard]] std::vector<double> statistic(const std::string& name, int index) const override;
+
+ private:
   struct HeadStats {
     double q_abs_max = 0, score_abs_max = 0, out_abs_max = 0;
     std::vector<std::vector<float>> rows;  // reservoir of scaled-score rows (visible keys only)
     int64_t rows_seen = 0;
   };
-  [[nodiscard]] const std::vector<HeadStats>& stats() const { return stats_; }
-
- private:
   struct Head {
     double q_scale = 1, score_range = 1, out_range = 1, hs_offset = 0, hs_sat = 1, out_gain = 1;
   };

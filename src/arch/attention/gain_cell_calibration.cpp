@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "arch/attention/gain_cell.h"
 #include "arch/eval.h"
-#include "arch/kv_cache/gain_cell.h"
 #include "arch/transformer.h"
 #include "core/errors.h"
 
@@ -26,6 +24,30 @@ std::string toml_array(const std::vector<double>& v) {
 struct HsFit {
   double offset = 0, sat = 1, gain = 1, rms = 0;
 };
+
+// Value at quantile q (nearest rank below) of the samples; 0 when there are none.
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) {
+    return 0.0;
+  }
+  const auto k = static_cast<size_t>(std::clamp(q, 0.0, 1.0) * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+// The score rows of GainCellAttention::statistic("score_rows"): each row as its length followed by its values.
+std::vector<std::vector<float>> score_rows(const std::vector<double>& flat) {
+  std::vector<std::vector<float>> rows;
+  for (size_t i = 0; i < flat.size();) {
+    const auto n = static_cast<size_t>(flat[i++]);
+    std::vector<float> row(n);
+    for (size_t c = 0; c < n; ++c) {
+      row[c] = static_cast<float>(flat[i++]);
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
 
 // Grid fit of the HardSigmoid against the softmax of the same score rows (see the header).
 HsFit fit_hard_sigmoid(const std::vector<std::vector<float>>& rows, double score_range) {
@@ -109,17 +131,21 @@ GainCellCalibration calibrate_gain_cell(const Model& model, const Tokenizer& tok
   GainCellCalibration out;
   out.n_tokens = res.n_tokens;
   for (int l = 0; l < mc.n_layers; ++l) {
-    const auto* kv = dynamic_cast<const GainCellKvCache*>(&e.kv_cache(l));
-    const auto* at = dynamic_cast<const GainCellAttention*>(&e.attention(l));
-    if (kv == nullptr || at == nullptr) {
+    // The units' calibration statistics (KvCache / Attention::statistic); only the gain_cell units keep them.
+    const KvCache& kv = e.kv_cache(l);
+    const Attention& at = e.attention(l);
+    if (kv.statistic("key_range", 0).empty() || at.statistic("q_abs_max", 0).empty()) {
       throw ConfigError("gain-cell calibration needs [arch.kv_cache] and [arch.attention] of type gain_cell");
     }
     for (int h = 0; h < mc.n_kv_heads; ++h) {
       for (int w = 0; w < 2; ++w) {
-        auto [lo, hi] = kv->range(h, w);
+        const std::string what = w == 0 ? "key" : "value";
+        const std::vector<double> range = kv.statistic(what + "_range", h);
+        double lo = range.at(0), hi = range.at(1);
         if (clip_quantile > 0) {
-          lo = kv->quantile(h, w, clip_quantile);
-          hi = kv->quantile(h, w, 1.0 - clip_quantile);
+          const std::vector<double> samples = kv.statistic(what + "_samples", h);
+          lo = quantile(samples, clip_quantile);
+          hi = quantile(samples, 1.0 - clip_quantile);
         }
         if (!(hi > lo)) {
           throw NumericError(fmt::format("gain-cell calibration: layer {} kv head {} saw no {} range", l, h,
@@ -130,12 +156,15 @@ GainCellCalibration calibrate_gain_cell(const Model& model, const Tokenizer& tok
         (w == 0 ? out.k_hi : out.v_hi).push_back(mid + half);
       }
     }
-    for (const auto& st : at->stats()) {
+    for (int j = 0; j < mc.n_heads; ++j) {
       const auto pos = [](double v) { return v > 0 ? v : 1.0; };
-      out.q_scale.push_back(1.0 / (pos(st.q_abs_max) * margin_rel));
-      out.score_range.push_back(pos(st.score_abs_max) * margin_rel);
-      out.out_range.push_back(pos(st.out_abs_max) * margin_rel);
-      const HsFit f = fit_hard_sigmoid(st.rows, pos(st.score_abs_max));
+      const double q_abs_max = at.statistic("q_abs_max", j).at(0);
+      const double score_abs_max = at.statistic("score_abs_max", j).at(0);
+      const double out_abs_max = at.statistic("out_abs_max", j).at(0);
+      out.q_scale.push_back(1.0 / (pos(q_abs_max) * margin_rel));
+      out.score_range.push_back(pos(score_abs_max) * margin_rel);
+      out.out_range.push_back(pos(out_abs_max) * margin_rel);
+      const HsFit f = fit_hard_sigmoid(score_rows(at.statistic("score_rows", j)), pos(score_abs_max));
       out.hs_offset.push_back(f.offset);
       out.hs_sat.push_back(f.sat);
       out.out_gain.push_back(f.gain > 0 ? f.gain : 1.0);

@@ -168,7 +168,7 @@ TEST_CASE("gain-cell attention: degenerate settings equal dense + full within 1e
   CHECK(std::abs(nll - ref) < 1e-3);
 }
 
-TEST_CASE("gain-cell attention: same seed -> identical NLL; counts in closed form", "[arch][gain_cell]") {
+TEST_CASE("gain-cell attention: same seed -> identical NLL, counts in closed form", "[arch][gain_cell]") {
   auto st = all_stories();
   const std::vector<std::string> eval_st(st.begin(), st.begin() + 2);
   auto make = [] {

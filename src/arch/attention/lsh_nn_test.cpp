@@ -30,7 +30,7 @@ TEST_CASE("lsh_nn: one bucket searches everything, so the neighbour is exact", "
   CHECK(r.mean_candidates == 299.0);
 }
 
-TEST_CASE("lsh_nn: same seed same result; buckets over the size limit are skipped", "[arch][lsh]") {
+TEST_CASE("lsh_nn: same seed same result, buckets over the size limit are skipped", "[arch][lsh]") {
   lsh::NnSearchParams p;
   p.n_vectors = 2000;
   auto src = planes("[planes]\ntype = \"gaussian\"\n", 3, lsh::nn_hash_shape(p));

@@ -64,7 +64,7 @@ TEST_CASE("memristive planes: tile smaller than the head without tiling is a Con
              Catch::Contains("planes.programming.type"));
 }
 
-TEST_CASE("memristive planes: same seed same bits; re-programming per round gives new planes", "[arch][lsh]") {
+TEST_CASE("memristive planes: same seed same bits, re-programming per round gives new planes", "[arch][lsh]") {
   const lsh::HashShape shape{8, 4, 3};
   auto a = make(k_small, shape, 3);
   auto b = make(k_small, shape, 3);

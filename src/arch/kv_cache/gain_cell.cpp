@@ -403,18 +403,20 @@ GainCellKvCache::Decode GainCellKvCache::decode(int h, int w) const {
                 .x_per_a = (hi_[h][w] - lo_[h][w]) / (law_->i_max_a() - law_->i_min_a())};
 }
 
-std::pair<double, double> GainCellKvCache::range(int h, int w) const {
-  return {stats_[h][2 * w], stats_[h][2 * w + 1]};
-}
-
-double GainCellKvCache::quantile(int h, int w, double q) const {
-  std::vector<float> v = samples_[h][w];
-  if (v.empty()) {
-    return 0.0;
+std::vector<double> GainCellKvCache::statistic(const std::string& name, int index) const {
+  if (index < 0 || static_cast<size_t>(index) >= stats_.size()) {
+    return {};
   }
-  const auto k = static_cast<size_t>(std::clamp(q, 0.0, 1.0) * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
+  const auto h = static_cast<size_t>(index);
+  const int w = name.rfind("key_", 0) == 0 ? 0 : 1;
+  if (name == "key_range" || name == "value_range") {
+    return {stats_[h][static_cast<size_t>(2 * w)], stats_[h][static_cast<size_t>(2 * w + 1)]};
+  }
+  if (name == "key_samples" || name == "value_samples") {
+    const auto& smp = samples_[h][static_cast<size_t>(w)];
+    return std::vector<double>(smp.begin(), smp.end());
+  }
+  return {};
 }
 
 void GainCellKvCache::refresh_view() {

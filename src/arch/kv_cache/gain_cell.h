@@ -114,11 +114,10 @@ class GainCellKvCache final : public KvCache {
     double lo = 0, i_min_a = 0, x_per_a = 0;
   };
   [[nodiscard]] Decode decode(int kv_head, int which) const;
-  // Calibration statistics (exact mode): per kv head min and max of K (which 0) or V (which 1), and the value at
-  // quantile q of a reservoir of up to 16384 written elements (Algorithm R, stream
-  // "arch.kv_cache.gain_cell.reservoir").
-  [[nodiscard]] std::pair<double, double> range(int kv_head, int which) const;
-  [[nodiscard]] double quantile(int kv_head, int which, double q) const;
+  // Calibration statistics (exact mode), per kv head `index`: "key_range" / "value_range" = {min, max} of the K / V
+  // elements written, "key_samples" / "value_samples" = a reservoir of up to 16384 of them (Algorithm R, stream
+  // "arch.kv_cache.gain_cell.reservoir"), in reservoir order. Empty for other names or an index out of range.
+  [[nodiscard]] std::vector<double> statistic(const std::string& name, int index) const override;
 
  private:
   [[nodiscard]] double age_s(int64_t s, int64_t p_now) const;

@@ -20,6 +20,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "arch/op_counts.h"
 #include "arch/tensor.h"
@@ -60,6 +61,10 @@ class KvCache {
   [[nodiscard]] virtual KvView view(int kv_head) const = 0;
   [[nodiscard]] virtual int64_t n_positions() const = 0;  // positions appended since reset()
   virtual void write_stats(io::ResultFile& /*file*/, const std::string& /*group*/) const {}
+  // A named statistic of the unit since construction, for code that reads it without knowing the unit (as
+  // Attention::statistic; e.g. gain_cell in exact mode: "key_range" / "value_range" of kv head `index`, {min, max};
+  // "key_samples" / "value_samples", its reservoir of written elements). Empty when the unit keeps no such statistic.
+  [[nodiscard]] virtual std::vector<double> statistic(const std::string& /*name*/, int /*index*/) const { return {}; }
   // Calibration from data, the protocol of Linear (linear.h): a unit that sets parameters from calibration text
   // (e.g. cpq's prune thresholds) returns n_calibration_passes() > 0; Transformer::calibrate() then brackets each
   // pass of the text with begin/end_calibration_pass(p) and finally calls reset().

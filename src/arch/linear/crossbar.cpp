@@ -9,6 +9,7 @@
 #include <cmath>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "core/errors.h"
@@ -226,10 +227,8 @@ CrossbarLinear::CrossbarLinear(core::Section& cfg, const LinearInit& init)
       tiles_.push_back(std::move(t));
     }
   }
-  adc_ready_ = true;
-  if (const auto* u = dynamic_cast<const xbar::UniformAdc*>(tiles_.front()->adc.get())) {
-    adc_ready_ = u->range_v() > 0.0;
-  }
+  const std::optional<double> adc_range_v = tiles_.front()->adc->range_v();
+  adc_ready_ = !adc_range_v || *adc_range_v > 0.0;  // an ADC with a range of 0 calibrates it from data
   // Program and characterise every tile (independent: threads over tiles).
   const int64_t n_threads =
       p_.n_threads > 0 ? p_.n_threads : static_cast<int64_t>(std::max(1U, std::thread::hardware_concurrency()));
@@ -495,8 +494,8 @@ void CrossbarLinear::write_stats(io::ResultFile& file, const std::string& group)
   }
   std::vector<double> ranges;
   for (const auto& t : tiles_) {
-    if (const auto* u = dynamic_cast<const xbar::UniformAdc*>(t->adc.get())) {
-      ranges.push_back(u->range_v());
+    if (const auto range_v = t->adc->range_v()) {
+      ranges.push_back(*range_v);
     }
   }
   if (!ranges.empty()) {
