@@ -10,8 +10,10 @@
 #include "calibration/fitters.h"
 #include "calibration/spice_experiments.h"
 #include "circuits/netlist.h"
+#include "core/config.h"
 #include "core/errors.h"
 #include "core/rng.h"
+#include "devices/cam_row.h"
 #include "spice/pool.h"
 
 namespace pimtx::calibration {
@@ -249,13 +251,20 @@ class CamCalibration final : public Calibration {
     }
     c.array_check["nominal_v_ml_v"] = v;
     c.array_check["nominal_energy_j"] = e;
-    // Card parameters (CamRowParams keys).
-    c.params["n_bits_row"] = n;
-    c.params["vdd_v"] = row_.vdd_v;
-    c.params["e_search_row_j"] = mean(e);
-    c.params["t_settle_s"] = t_settle;
-    c.arrays["v_law_coef_v"] = law.params;
-    c.arrays["sigma_law_coef_v"] = sigma_coef;
+    // Card parameters: the model keys written by CamRowParams::to_config() (the inverse of from_config()).
+    devices::CamRowParams fitted;
+    fitted.n_bits_row = static_cast<int>(n);
+    fitted.vdd_v = row_.vdd_v;
+    fitted.v_law_coef_v = law.params;
+    fitted.sigma_law_coef_v = sigma_coef;
+    fitted.e_search_row_j = mean(e);
+    fitted.t_settle_s = t_settle;
+    {
+      core::Config table;
+      core::Section root = table.root();
+      fitted.to_config(root);
+      c.set_model_params(root);
+    }
     c.derived["e_search_row_min_j"] = *std::min_element(e.begin(), e.end());
     c.derived["e_search_row_max_j"] = *std::max_element(e.begin(), e.end());
     c.derived["mc_sigma_vt_v"] = sigma_vt;

@@ -23,8 +23,8 @@ circuits::VteamCellParams to_cell(const devices::VteamParams& q) {
   c.v_off_v = q.v_off_v;
   c.k_on_per_s = q.k_on_per_s;
   c.k_off_per_s = q.k_off_per_s;
-  c.alpha_on = q.alpha_on_ratio;
-  c.alpha_off = q.alpha_off_ratio;
+  c.alpha_on_ratio = q.alpha_on_ratio;
+  c.alpha_off_ratio = q.alpha_off_ratio;
   return c;
 }
 

@@ -295,7 +295,7 @@ std::string crossbar_netlist(const CrossbarSpec& s) {
         case CellType::vteam:
           line(fmt::format("Xc{}_{} {} {} vteam ron={} roff={} von={} voff={} kon={} koff={} aon={} aoff={} x0={}", i,
                            j, w, b, num(vt.r_on_ohm), num(vt.r_off_ohm), num(vt.v_on_v), num(vt.v_off_v),
-                           num(vt.k_on_per_s), num(vt.k_off_per_s), num(vt.alpha_on), num(vt.alpha_off),
+                           num(vt.k_on_per_s), num(vt.k_off_per_s), num(vt.alpha_on_ratio), num(vt.alpha_off_ratio),
                            num(s.x0.empty() ? s.x0_default : s.x0[k])));
           break;
       }

@@ -56,8 +56,8 @@ struct VteamCellParams {
   double v_off_v = 0.6;
   double k_on_per_s = -2e5;
   double k_off_per_s = 1e5;
-  double alpha_on = 3.0;
-  double alpha_off = 3.0;
+  double alpha_on_ratio = 3.0;
+  double alpha_off_ratio = 3.0;
 };
 
 struct CrossbarSpec {

@@ -34,7 +34,7 @@ void DeviceBenchSpec::validate() const {
     for (size_t k = 0; k < vteam.size(); ++k) {
       const auto& p = vteam[k];
       if (!(p.r_on_ohm > 0) || !(p.r_off_ohm > p.r_on_ohm) || !(p.v_on_v < 0) || !(p.v_off_v > 0) ||
-          !(p.k_on_per_s < 0) || !(p.k_off_per_s > 0) || !(p.alpha_on >= 1) || !(p.alpha_off >= 1)) {
+          !(p.k_on_per_s < 0) || !(p.k_off_per_s > 0) || !(p.alpha_on_ratio >= 1) || !(p.alpha_off_ratio >= 1)) {
         bad(fmt::format("vteam[{}]", k),
             fmt::format("ron {} roff {} von {} voff {} kon {} koff {}", p.r_on_ohm, p.r_off_ohm, p.v_on_v, p.v_off_v,
                         p.k_on_per_s, p.k_off_per_s),
@@ -86,7 +86,7 @@ std::string device_bench_netlist(const DeviceBenchSpec& s) {
       const auto& p = s.vteam[k];
       out += fmt::format("Xc{} a{} 0 vteam ron={} roff={} von={} voff={} kon={} koff={} aon={} aoff={} x0={}\n", k, k,
                          num(p.r_on_ohm), num(p.r_off_ohm), num(p.v_on_v), num(p.v_off_v), num(p.k_on_per_s),
-                         num(p.k_off_per_s), num(p.alpha_on), num(p.alpha_off), num(s.x0[k]));
+                         num(p.k_off_per_s), num(p.alpha_on_ratio), num(p.alpha_off_ratio), num(s.x0[k]));
     } else {
       out += fmt::format("Xc{} a{} 0 mo_device_g0 g0={} temp_k={} xi={}\n", k, k, num(s.g0_s[k]), num(s.temp_k),
                          num(s.xi[k]));

@@ -28,10 +28,10 @@ CrossbarSpec single_cell(CellType cell) {
 // devices.md §2.9 VTEAM right-hand side (x normalised, window (1-x) / x).
 double vteam_rate(const VteamCellParams& p, double v, double x) {
   if (v > p.v_off_v) {
-    return p.k_off_per_s * std::pow(v / p.v_off_v - 1.0, p.alpha_off) * (1.0 - x);
+    return p.k_off_per_s * std::pow(v / p.v_off_v - 1.0, p.alpha_off_ratio) * (1.0 - x);
   }
   if (v < p.v_on_v) {
-    return p.k_on_per_s * std::pow(v / p.v_on_v - 1.0, p.alpha_on) * x;
+    return p.k_on_per_s * std::pow(v / p.v_on_v - 1.0, p.alpha_on_ratio) * x;
   }
   return 0.0;
 }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "core/errors.h"
 
@@ -448,6 +449,21 @@ void Section::set_int_array(std::string_view key, const std::vector<int64_t>& v)
 }
 void Section::set_string_array(std::string_view key, const std::vector<std::string>& v) {
   put_value(*state_, path_, key, to_array(v));
+}
+
+void Section::set_table(std::string_view key, const Section& src) {
+  toml::table copy;
+  if (const toml::table* t = table_at(*src.state_, src.path_)) {
+    copy = *t;
+  }
+  put_value(*state_, path_, key, std::move(copy));
+}
+
+bool Section::same_table(const Section& other) const {
+  static const toml::table empty;
+  const toml::table* a = table_at(*state_, path_);
+  const toml::table* b = table_at(*other.state_, other.path_);
+  return (a != nullptr ? *a : empty) == (b != nullptr ? *b : empty);
 }
 
 Section::Kind Section::kind(std::string_view key) const {

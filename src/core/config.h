@@ -74,6 +74,12 @@ class Section {
   void set_double_array(std::string_view key, const std::vector<double>& v);
   void set_int_array(std::string_view key, const std::vector<int64_t>& v);
   void set_string_array(std::string_view key, const std::vector<std::string>& v);
+  // Copy the table `src` (as written, sub-tables included; nothing is marked known) to the sub-table `key` of this
+  // table, replacing it. For to_config() of a struct that keeps a unit's whole table (xbar::TileParams::adc).
+  void set_table(std::string_view key, const Section& src);
+  // Whether this table and `other` hold the same keys and values (an absent table is empty; 1 and 1.0 differ).
+  // For operator== of a struct that keeps a table.
+  [[nodiscard]] bool same_table(const Section& other) const;
   // What the document holds at `key` (without marking it known), for code that walks a written table.
   enum class Kind { absent, number, integer, boolean, string, array, table, other };
   [[nodiscard]] Kind kind(std::string_view key) const;

@@ -32,6 +32,12 @@ CostSettings CostSettings::from_config(core::Section& s) {
   return c;
 }
 
+void CostSettings::to_config(core::Section& s) const {
+  s.set_string("catalog", catalog_path);
+  s.set_int("context", context);
+  s.set_string_array("set", catalog_overrides);
+}
+
 Report price_eval(const Catalog& catalog, const std::vector<arch::LayerCounts>& counts, double n_tokens,
                   const ModelShape& shape, const ArchSpec& arch, int64_t context) {
   // Price the run's totals, then divide the energies by the tokens: exact for events rarer than one per token

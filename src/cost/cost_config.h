@@ -20,6 +20,8 @@ struct CostSettings {
   int64_t context = 0;  // 0 = default of the caller
   std::vector<std::string> catalog_overrides;
   static CostSettings from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const CostSettings&) const = default;
 };
 
 // The default catalog: data/costs/pimtx_default.toml under the working directory when present, else under the

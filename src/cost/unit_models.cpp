@@ -165,6 +165,17 @@ ModelShape ModelShape::from_config(core::Section& s) {
   return m;
 }
 
+void ModelShape::to_config(core::Section& s) const {
+  s.set_string("family", family);
+  s.set_int("dim", dim);
+  s.set_int("hidden_dim", hidden_dim);
+  s.set_int("n_layers", n_layers);
+  s.set_int("n_heads", n_heads);
+  s.set_int("n_kv_heads", n_kv_heads);
+  s.set_int("vocab_size", vocab_size);
+  s.set_int("seq_len", seq_len);
+}
+
 std::string UnitSpec::get_str(const std::string& key, const std::string& def) const {
   auto it = str.find(key);
   return it == str.end() ? def : it->second;

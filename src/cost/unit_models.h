@@ -25,6 +25,8 @@ struct ModelShape {
   [[nodiscard]] int64_t head_dim() const { return dim / n_heads; }
   // [model] table: family, dim, hidden_dim, n_layers, n_heads, n_kv_heads (= n_heads), vocab_size, seq_len.
   static ModelShape from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const ModelShape&) const = default;
 };
 
 // One arch unit's config as resolved (type plus its numeric and boolean keys, and the crossbar roles list).

@@ -30,6 +30,15 @@ CamRowParams CamRowParams::from_config(core::Section& s) {
   return p;
 }
 
+void CamRowParams::to_config(core::Section& s) const {
+  s.set_int("n_bits_row", n_bits_row);
+  s.set_double("vdd_v", vdd_v);
+  s.set_double_array("v_law_coef_v", v_law_coef_v);
+  s.set_double_array("sigma_law_coef_v", sigma_law_coef_v);
+  s.set_double("e_search_row_j", e_search_row_j);
+  s.set_double("t_settle_s", t_settle_s);
+}
+
 void CamRowParams::validate(const core::Section& s) const {
   if (v_law_coef_v.empty() || v_law_coef_v.size() > 8) {
     s.fail("v_law_coef_v", fmt::format("has {} coefficients; need 1..8", v_law_coef_v.size()));

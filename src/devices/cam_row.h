@@ -32,7 +32,9 @@ struct CamRowParams {
   double t_settle_s = 0.0;
 
   static CamRowParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
   void validate(const core::Section& s) const;
+  bool operator==(const CamRowParams&) const = default;
 };
 
 class CamRow {

@@ -71,14 +71,14 @@ TEST_CASE("device card: a metal_oxide card with a hazard gate keeps tau0_s and v
 TEST_CASE("device card: a vteam card keeps its ode_* keys and switching gate", "[devices][card]") {
   devices::VteamParams p;
   p.ode_rtol_rel = 3e-8;
-  p.ode_atol_rel = 7e-12;
+  p.ode_atol = 7e-12;
   p.ode_max_step_s = 1e-7;
   p.k_d2d_sigma_rel = 0.05;
   p.switching.type = "hazard";
   p.switching.tau0_s = 2e-4;
   const auto q = through_card(p, "vteam");
   CHECK(q.ode_rtol_rel == p.ode_rtol_rel);
-  CHECK(q.ode_atol_rel == p.ode_atol_rel);
+  CHECK(q.ode_atol == p.ode_atol);
   CHECK(q.ode_max_step_s == p.ode_max_step_s);
   CHECK(q.k_d2d_sigma_rel == p.k_d2d_sigma_rel);
   CHECK(q.switching.type == "hazard");

@@ -53,6 +53,7 @@ struct ReadPolynomial {
   [[nodiscard]] double eval(double v_store_v, double v_read_v) const;
   // eval() continued outside [v_store_min_v, v_store_max_v] (see the file header); v_read_v must be inside.
   [[nodiscard]] double eval_extended(double v_store_v, double v_read_v) const;
+  bool operator==(const ReadPolynomial&) const = default;
 };
 
 struct GainCellParams {
@@ -76,6 +77,7 @@ struct GainCellParams {
   void validate() const;
   static GainCellParams from_config(core::Section& s);
   void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const GainCellParams&) const = default;
 };
 
 struct GainCellInstance {

@@ -36,6 +36,7 @@ struct PulseBand {
   double g_lo_s = 0;
   double g_hi_s = 0;
   std::array<double, 5> c_set{}, d_set{}, c_reset{}, d_reset{};
+  bool operator==(const PulseBand&) const = default;
 };
 
 struct MetalOxideParams {
@@ -59,6 +60,7 @@ struct MetalOxideParams {
   static MetalOxideParams from_config(core::Section& s);
   void to_config(core::Section& s) const;  // the keys from_config() reads, `type` included
   static std::vector<PulseBand> default_bands();
+  bool operator==(const MetalOxideParams&) const = default;
 };
 
 class MetalOxide final : public MemristorModel {

@@ -35,6 +35,33 @@ WhiteRtnParams WhiteRtnParams::from_config(core::Section& s) {
   return p;
 }
 
+void WhiteRtnParams::to_config(core::Section& s) const {
+  s.set_double("white_sigma_rel", white_sigma_rel);
+  s.set_double("thermal_bandwidth_hz", thermal_bandwidth_hz);
+  s.set_double("temperature_k", temperature_k);
+  s.set_double("rtn_amplitude_rel", rtn_amplitude_rel);
+  s.set_double("rtn_tau_low_s", rtn_tau_low_s);
+  s.set_double("rtn_tau_high_s", rtn_tau_high_s);
+}
+
+void WhiteRtnNoise::to_config(core::Section& s) const {
+  s.set_string("type", type());
+  p_.to_config(s);
+}
+
+bool same_read_noise(const ReadNoise* a, const ReadNoise* b) {
+  if (a == nullptr || b == nullptr) {
+    return a == b;
+  }
+  core::Config ca;
+  core::Config cb;
+  core::Section ra = ca.root();
+  core::Section rb = cb.root();
+  a->to_config(ra);
+  b->to_config(rb);
+  return ra.same_table(rb);
+}
+
 WhiteRtnNoise::WhiteRtnNoise(WhiteRtnParams p) : p_(p) { p_.validate(); }
 
 int WhiteRtnNoise::rtn_level(double t_now, ReadNoiseState& st, core::Rng& rng) const {

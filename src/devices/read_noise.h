@@ -32,12 +32,15 @@ class ReadNoise {
  public:
   virtual ~ReadNoise() = default;
   [[nodiscard]] virtual std::string type() const = 0;
+  // Writes `type` and the keys its read_noise_registry() factory reads (the inverse of construction from config).
+  virtual void to_config(core::Section& s) const = 0;
   virtual double apply(double i_a, double v_v, double t_now_s, ReadNoiseState& st, core::Rng& rng) const = 0;
 };
 
 class NoReadNoise final : public ReadNoise {
  public:
   [[nodiscard]] std::string type() const override { return "none"; }
+  void to_config(core::Section& s) const override { s.set_string("type", type()); }
   double apply(double i_a, double, double, ReadNoiseState&, core::Rng&) const override { return i_a; }
 };
 
@@ -51,12 +54,15 @@ struct WhiteRtnParams {
 
   void validate() const;
   static WhiteRtnParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const WhiteRtnParams&) const = default;
 };
 
 class WhiteRtnNoise final : public ReadNoise {
  public:
   explicit WhiteRtnNoise(WhiteRtnParams p);
   [[nodiscard]] std::string type() const override { return "white_rtn"; }
+  void to_config(core::Section& s) const override;
   [[nodiscard]] const WhiteRtnParams& params() const { return p_; }
   double apply(double i_a, double v_v, double t_now_s, ReadNoiseState& st, core::Rng& rng) const override;
   // RTN level at t_now_s (advances the telegraph process; exposed for tests).
@@ -65,5 +71,8 @@ class WhiteRtnNoise final : public ReadNoise {
  private:
   WhiteRtnParams p_;
 };
+
+// Two read-noise slots hold the same unit: both empty, or the same type with the same written keys (to_config()).
+bool same_read_noise(const ReadNoise* a, const ReadNoise* b);
 
 }  // namespace pimtx::devices

@@ -24,6 +24,7 @@ struct SwitchingParams {
   void validate() const;
   static SwitchingParams from_config(core::Section& s);
   void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const SwitchingParams&) const = default;
 };
 
 // τ(V) in seconds.

@@ -33,7 +33,7 @@ void VteamParams::validate() const {
       fail(fmt::format("spreads (*_sigma_rel) must be in [0, 1), got {}", s));
     }
   }
-  if (!(ode_rtol_rel > 0) || !(ode_atol_rel > 0) || !(ode_max_step_s >= 0)) {
+  if (!(ode_rtol_rel > 0) || !(ode_atol > 0) || !(ode_max_step_s >= 0)) {
     fail("ode tolerances must be > 0 and ode_max_step_s >= 0");
   }
   switching.validate();
@@ -55,7 +55,7 @@ VteamParams VteamParams::from_config(core::Section& s) {
   p.r_d2d_sigma_rel = s.get_double("r_d2d_sigma_rel", p.r_d2d_sigma_rel, Range{0, 1, true, false});
   p.k_c2c_sigma_rel = s.get_double("k_c2c_sigma_rel", p.k_c2c_sigma_rel, Range{0, 1, true, false});
   p.ode_rtol_rel = s.get_double("ode_rtol_rel", p.ode_rtol_rel, Range::closed(1e-14, 1e-2));
-  p.ode_atol_rel = s.get_double("ode_atol_rel", p.ode_atol_rel, Range::closed(1e-16, 1e-2));
+  p.ode_atol = s.get_double("ode_atol", p.ode_atol, Range::closed(1e-16, 1e-2));
   p.ode_max_step_s = s.get_double("ode_max_step_s", p.ode_max_step_s, Range::non_negative());
   auto sw = s.section("switching");
   p.switching = SwitchingParams::from_config(sw);
@@ -81,7 +81,7 @@ void VteamParams::to_config(core::Section& s) const {
   s.set_double("r_d2d_sigma_rel", r_d2d_sigma_rel);
   s.set_double("k_c2c_sigma_rel", k_c2c_sigma_rel);
   s.set_double("ode_rtol_rel", ode_rtol_rel);
-  s.set_double("ode_atol_rel", ode_atol_rel);
+  s.set_double("ode_atol", ode_atol);
   s.set_double("ode_max_step_s", ode_max_step_s);
   auto sw = s.section("switching");
   switching.to_config(sw);
@@ -130,7 +130,7 @@ void advance(const VteamParams& q, double& x, double ta, double tb, double va, d
     }
     State s{x};
     auto stepper =
-        odeint::make_controlled(q.ode_atol_rel, q.ode_rtol_rel, q.ode_max_step_s, odeint::runge_kutta_dopri5<State>());
+        odeint::make_controlled(q.ode_atol, q.ode_rtol_rel, q.ode_max_step_s, odeint::runge_kutta_dopri5<State>());
     const double dt0 = std::min((t1 - t0) * 1e-3, q.ode_max_step_s > 0 ? q.ode_max_step_s : (t1 - t0));
     odeint::integrate_adaptive(stepper, sys, s, t0, t1, dt0);
     x = std::clamp(s[0], 0.0, 1.0);

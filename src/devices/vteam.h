@@ -9,7 +9,7 @@
 //
 // Integration: pulse by pulse over the PWL breakpoints (no step straddles an edge), and each ramp is also cut
 // where it crosses v_on/v_off, so the right-hand side is smooth on every piece; on each piece odeint's
-// error-controlled Dormand–Prince 5(4) (tolerances ode_rtol_rel/ode_atol_rel, optional ode_max_step_s).
+// error-controlled Dormand–Prince 5(4) (tolerances ode_rtol_rel/ode_atol, optional ode_max_step_s).
 // Stiffness: on a flat top the Jacobian is −|rate| ≤ |k|·(|v|/|v_th| − 1)^α, and the controller shrinks
 // the step to keep |rate|·dt inside the stability region, which costs steps but never accuracy.
 // rosenbrock4 (the L-stable choice of §2.9) does not compile with Boost 1.74's uBLAS under C++20
@@ -44,16 +44,15 @@ struct VteamParams {
   double v_th_d2d_sigma_rel = 0.0;
   double r_d2d_sigma_rel = 0.0;
   double k_c2c_sigma_rel = 0.0;
-  double ode_rtol_rel = 1e-9;  // Dormand–Prince 5(4) error control, relative
-  // Absolute tolerance on the normalised (dimensionless) state x, despite the _rel suffix of its config key
-  // (kept so that existing configs and cards stay valid).
-  double ode_atol_rel = 1e-11;
+  double ode_rtol_rel = 1e-9;   // Dormand–Prince 5(4) error control, relative
+  double ode_atol = 1e-11;      // Dormand–Prince 5(4) error control, absolute on the dimensionless state x
   double ode_max_step_s = 0.0;  // 0: no cap
   SwitchingParams switching;
 
   void validate() const;
   static VteamParams from_config(core::Section& s);
   void to_config(core::Section& s) const;  // the keys from_config() reads, `type` included
+  bool operator==(const VteamParams&) const = default;
 };
 
 class Vteam final : public MemristorModel {

@@ -50,6 +50,19 @@ DeviceProgrammingParams DeviceProgrammingParams::from_config(core::Section& s) {
   return p;
 }
 
+void DeviceProgrammingParams::to_config(core::Section& s) const {
+  s.set_double("v_set_v", v_set_v);
+  s.set_double("v_reset_v", v_reset_v);
+  s.set_double("t_pulse_s", t_pulse_s);
+  s.set_int("n_max_pulses", n_max_pulses);
+  s.set_double("g_reset_s", g_reset_s);
+  s.set_double("rand_v_min_v", rand_v_min_v);
+  s.set_double("rand_v_max_v", rand_v_max_v);
+  s.set_double("rand_t_pulse_s", rand_t_pulse_s);
+  s.set_double("v_fit_v", v_fit_v);
+  s.set_string("read_law", read_law);
+}
+
 std::shared_ptr<const devices::MemristorModel> load_memristor_model(
     core::Section& s, std::map<std::string, std::pair<double, double>>* validity) {
   core::Section dev = s.section("device");

@@ -61,6 +61,9 @@ struct DeviceProgrammingParams {
   void validate() const;
   // Reads the keys above from s (the [programming] table itself).
   static DeviceProgrammingParams from_config(core::Section& s);
+  // Writes the keys above (not `type`, `device_card` or `[device]`: the programming_registry() factory reads those).
+  void to_config(core::Section& s) const;
+  bool operator==(const DeviceProgrammingParams&) const = default;
 };
 
 // The model a memristor device card describes, with the checks applied when a card is read (its keys through

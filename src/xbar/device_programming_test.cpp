@@ -185,7 +185,7 @@ TEST_CASE("device read noise through the registry: white noise has the predicted
   const Eigen::MatrixXd w = randn(32, 8, 8), x = randn(32, 1, 9);
   auto ideal = make("type = 'ideal'\n");
   core::Config cfg = core::Config::from_string(
-      "[solver]\nmode = 'ideal'\n[read_noise]\ntype = 'white_rtn'\nwhite_sigma_rel = 0.05\n[adc]\ntype = 'ideal'\n");
+      "[solver]\nmethod = 'ideal'\n[read_noise]\ntype = 'white_rtn'\nwhite_sigma_rel = 0.05\n[adc]\ntype = 'ideal'\n");
   core::Section s = cfg.root();
   const TileParams p = TileParams::from_config(s);
   cfg.check_unknown();

@@ -31,6 +31,15 @@ MappingParams MappingParams::from_config(core::Section& s) {
   return p;
 }
 
+void MappingParams::to_config(core::Section& s) const {
+  s.set_string("scheme", scheme);
+  s.set_double("w_max", w_max);
+  s.set_int("n_write_verify", n_write_verify);
+  s.set_double("verify_tol_rel", verify_tol_rel);
+  s.set_double("p_stuck_on_rel", p_stuck_on_rel);
+  s.set_double("p_stuck_off_rel", p_stuck_off_rel);
+}
+
 ProgrammedCells program_cells(const Eigen::MatrixXd& target_s, const MappingParams& p, const ProgrammingModel& model,
                               uint64_t seed, uint64_t tile_index) {
   ProgrammedCells t;

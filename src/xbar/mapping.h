@@ -29,6 +29,8 @@ struct MappingParams {
   double p_stuck_off_rel = 0.0;         // fraction of cells stuck at g_min
   void validate() const;
   static MappingParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const MappingParams&) const = default;
 };
 
 struct MappedTile {

@@ -40,6 +40,7 @@ struct SolverOptions {
   int pcg_max_iter = 100000;
   double newton_tol_v = 1e-13;  // converged when the largest Newton step is below this (volts)
   int newton_max_iter = 60;
+  bool operator==(const SolverOptions&) const = default;
 };
 
 struct SolveResult {

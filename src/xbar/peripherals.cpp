@@ -30,6 +30,13 @@ DacParams DacParams::from_config(core::Section& s) {
   return p;
 }
 
+void DacParams::to_config(core::Section& s) const {
+  s.set_int("n_bits", n_bits);
+  s.set_double("v_max_v", v_max_v);
+  s.set_double("x_max", x_max);
+  s.set_int("n_slices", n_slices);
+}
+
 Dac::Dac(DacParams p) : p_(p) { p_.validate(); }
 
 std::vector<Eigen::MatrixXd> Dac::slices(const Eigen::MatrixXd& x, double& x_scale) const {
@@ -80,6 +87,11 @@ TiaParams TiaParams::from_config(core::Section& s) {
   p.r_tia_ohm = s.get_double("r_tia_ohm", p.r_tia_ohm, core::Range::positive());
   p.v_sat_v = s.get_double("v_sat_v", p.v_sat_v, core::Range::non_negative());
   return p;
+}
+
+void TiaParams::to_config(core::Section& s) const {
+  s.set_double("r_tia_ohm", r_tia_ohm);
+  s.set_double("v_sat_v", v_sat_v);
 }
 
 Eigen::MatrixXd add_read_noise(const Eigen::MatrixXd& currents_a, const CellArray& cells, const Drive& drive,
@@ -141,6 +153,14 @@ UniformAdcParams UniformAdcParams::from_config(core::Section& s) {
   p.offset_sigma_v = s.get_double("offset_sigma_v", p.offset_sigma_v, core::Range::non_negative());
   p.noise_sigma_v = s.get_double("noise_sigma_v", p.noise_sigma_v, core::Range::non_negative());
   return p;
+}
+
+void UniformAdcParams::to_config(core::Section& s) const {
+  s.set_int("n_bits", n_bits);
+  s.set_double("v_range_v", v_range_v);
+  s.set_double("calibration_margin_rel", calibration_margin_rel);
+  s.set_double("offset_sigma_v", offset_sigma_v);
+  s.set_double("noise_sigma_v", noise_sigma_v);
 }
 
 UniformAdc::UniformAdc(UniformAdcParams p, Eigen::Index n_cols, core::Rng& d2d)

@@ -37,6 +37,8 @@ struct DacParams {
   int64_t n_slices = 1;
   void validate() const;
   static DacParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const DacParams&) const = default;
 };
 
 class Dac {
@@ -57,6 +59,8 @@ struct TiaParams {
   double v_sat_v = 0.0;       // output clips at ±v_sat_v; 0 = no clipping
   void validate() const;
   static TiaParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const TiaParams&) const = default;
 };
 
 // Column-equivalent read noise: each cell current gets relative noise sigma_rel per operation, so column
@@ -110,6 +114,8 @@ struct UniformAdcParams {
   double offset_sigma_v = 0.0;
   double noise_sigma_v = 0.0;
   static UniformAdcParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads (not `type`: adc_registry() reads it)
+  bool operator==(const UniformAdcParams&) const = default;
 };
 
 class UniformAdc final : public Adc {

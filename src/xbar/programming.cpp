@@ -29,6 +29,15 @@ GaussianProgrammingParams GaussianProgrammingParams::from_config(core::Section& 
   return p;
 }
 
+void GaussianProgrammingParams::to_config(core::Section& s) const {
+  s.set_double("g_min_s", g_min_s);
+  s.set_double("g_max_s", g_max_s);
+  s.set_double("g_d2d_sigma_rel", g_d2d_sigma_rel);
+  s.set_double("g_c2c_sigma_rel", g_c2c_sigma_rel);
+  s.set_double("dg_pulse_rel", dg_pulse_rel);
+  s.set_double("pulse_d2d_sigma_rel", pulse_d2d_sigma_rel);
+}
+
 GaussianProgramming::GaussianProgramming(GaussianProgrammingParams p, std::string type_name)
     : p_(p), type_(std::move(type_name)) {
   p_.validate();

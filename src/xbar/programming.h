@@ -53,6 +53,8 @@ struct GaussianProgrammingParams {
   double pulse_d2d_sigma_rel = 0.0;
   void validate() const;
   static GaussianProgrammingParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads (not `type`)
+  bool operator==(const GaussianProgrammingParams&) const = default;
 };
 
 class GaussianProgramming final : public ProgrammingModel {

@@ -31,6 +31,7 @@ struct CellQuantization {
   [[nodiscard]] double level(double m, int64_t s) const;
   // Weight of slice s in the recombination: Σ_s slice_weight(s)·level_s = c / code_max ≈ m.
   [[nodiscard]] double slice_weight(int64_t s) const;
+  bool operator==(const CellQuantization&) const = default;
 };
 
 class SignedEncoding {

@@ -46,6 +46,33 @@ StochasticVmmParams StochasticVmmParams::from_config(core::Section& s) {
   return p;
 }
 
+void StochasticVmmParams::to_config(core::Section& s) const {
+  s.set_int("n_inputs", n_inputs);
+  s.set_int("n_bits", n_bits);
+  s.set_string("planes", planes);
+  s.set_double("g_spread_s", g_spread_s);
+  s.set_int("n_pulses", n_pulses);
+  s.set_double("v_read_v", v_read_v);
+  parasitics.to_config(s);
+  s.set_double("comparator_offset_sigma_a", comparator_offset_sigma_a);
+  s.set_double("comparator_noise_sigma_a", comparator_noise_sigma_a);
+  auto rn = s.section("read_noise");
+  rn.set_double("t_read_s", t_read_s);
+  if (read_noise) {
+    read_noise->to_config(rn);
+  } else {
+    rn.set_string("type", "none");  // the registry's default, as from_config() reads it
+  }
+}
+
+bool StochasticVmmParams::operator==(const StochasticVmmParams& o) const {
+  return n_inputs == o.n_inputs && n_bits == o.n_bits && planes == o.planes && g_spread_s == o.g_spread_s &&
+         n_pulses == o.n_pulses && v_read_v == o.v_read_v && parasitics == o.parasitics &&
+         comparator_offset_sigma_a == o.comparator_offset_sigma_a &&
+         comparator_noise_sigma_a == o.comparator_noise_sigma_a && t_read_s == o.t_read_s &&
+         devices::same_read_noise(read_noise.get(), o.read_noise.get());
+}
+
 StochasticVmm::StochasticVmm(StochasticVmmParams p, std::shared_ptr<const ProgrammingModel> model, uint64_t seed,
                              uint64_t instance)
     : p_(std::move(p)),

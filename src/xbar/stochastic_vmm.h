@@ -56,6 +56,8 @@ struct StochasticVmmParams {
   double t_read_s = 1e-6;
   void validate() const;
   static StochasticVmmParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;               // the keys from_config() reads, [read_noise] included
+  bool operator==(const StochasticVmmParams& o) const;  // field by field; read noise by its written keys
 };
 
 // Interface that arch's LSH attention uses: rows of `x` are vectors; result (n_vec, n_bits) of 0/1.

@@ -12,9 +12,9 @@ namespace pimtx::xbar {
 TileParams TileParams::from_config(core::Section& s) {
   TileParams p;
   auto sol = s.section("solver");
-  p.solver = sol.get_string("mode", p.solver, {"full", "ideal", "approx"});
+  p.solver = sol.get_string("method", p.solver, {"full", "ideal", "approx"});
   p.approx_sweeps = sol.get_int("approx_sweeps", p.approx_sweeps, core::Range::closed(1, 10000));
-  const std::string kind = sol.get_string("type", "direct", {"direct", "pcg"});
+  const std::string kind = sol.get_string("linear_solver", "direct", {"direct", "pcg"});
   p.solver_options.kind = kind == "pcg" ? LinearSolverKind::pcg : LinearSolverKind::direct;
   p.solver_options.pcg_rel_tol = sol.get_double("pcg_rel_tol", p.solver_options.pcg_rel_tol, core::Range::positive());
   auto arr = s.section("array");
@@ -41,6 +41,52 @@ TileParams TileParams::from_config(core::Section& s) {
   return p;
 }
 
+void TileParams::to_config(core::Section& s) const {
+  auto sol = s.section("solver");
+  sol.set_string("method", solver);
+  sol.set_int("approx_sweeps", approx_sweeps);
+  sol.set_string("linear_solver", solver_options.kind == LinearSolverKind::pcg ? "pcg" : "direct");
+  sol.set_double("pcg_rel_tol", solver_options.pcg_rel_tol);
+  auto arr = s.section("array");
+  parasitics.to_config(arr);
+  arr.set_double("read_noise_sigma_rel", read_noise_sigma_rel);
+  auto mp = s.section("mapping");
+  mapping.to_config(mp);
+  auto dac_table = s.section("dac");
+  dac.to_config(dac_table);
+  auto tia_table = s.section("tia");
+  tia.to_config(tia_table);
+  if (adc && adc->exists()) {
+    s.set_table("adc", *adc);
+  } else {
+    s.section("adc").set_string("type", "ideal");  // the registry's default unit, as from_config() reads it
+  }
+  auto rn = s.section("read_noise");
+  rn.set_double("t_read_s", t_read_s);
+  if (read_noise) {
+    read_noise->to_config(rn);
+  } else {
+    rn.set_string("type", "none");
+  }
+}
+
+namespace {
+// The ADC table as adc_registry() builds from it: unset, absent or empty = {type = "ideal"}.
+bool same_adc_table(const std::optional<core::Section>& a, const std::optional<core::Section>& b) {
+  core::Config ideal = core::Config::from_string("type = 'ideal'\n");
+  const core::Section ideal_table = ideal.root();
+  auto normal = [&](const std::optional<core::Section>& t) { return t && !t->keys().empty() ? *t : ideal_table; };
+  return normal(a).same_table(normal(b));
+}
+}  // namespace
+
+bool TileParams::operator==(const TileParams& o) const {
+  return solver == o.solver && approx_sweeps == o.approx_sweeps && solver_options == o.solver_options &&
+         parasitics == o.parasitics && mapping == o.mapping && dac == o.dac && tia == o.tia &&
+         read_noise_sigma_rel == o.read_noise_sigma_rel && t_read_s == o.t_read_s &&
+         devices::same_read_noise(read_noise.get(), o.read_noise.get()) && same_adc_table(adc, o.adc);
+}
+
 AnalogTile::AnalogTile(const Eigen::MatrixXd& w, const TileParams& p, const ProgrammingModel& model, uint64_t seed,
                        uint64_t tile_index)
     : p_(p), tile_(map_weights(w, p.mapping, model, seed, tile_index)), dac_(p.dac) {
@@ -48,7 +94,7 @@ AnalogTile::AnalogTile(const Eigen::MatrixXd& w, const TileParams& p, const Prog
   if (p_.solver == "full") {
     solver_ = std::make_unique<NodalSolver>(tile_.cells, p_.parasitics, p_.solver_options);
   } else if (p_.solver != "ideal" && p_.solver != "approx") {
-    throw ConfigError(fmt::format("solver.mode = '{}': valid names: approx, full, ideal", p_.solver));
+    throw ConfigError(fmt::format("solver.method = '{}': valid names: approx, full, ideal", p_.solver));
   }
   core::Rng d2d(seed, "xbar.adc.d2d", tile_index);
   core::Config no_adc;  // absent table: the registry's default unit

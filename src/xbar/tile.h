@@ -21,7 +21,7 @@
 namespace pimtx::xbar {
 
 struct TileParams {
-  std::string solver = "full";  // "full", "ideal", "approx"
+  std::string solver = "full";  // [solver] method: "full", "ideal", "approx"
   int64_t approx_sweeps = 2;
   SolverOptions solver_options;
   Parasitics parasitics;
@@ -36,7 +36,12 @@ struct TileParams {
   // Programmatic use: p.adc = core::Config::from_string("type = 'uniform'\nn_bits = 6").root().
   std::optional<core::Section> adc;
   // Reads [solver], [array] (resistances), [mapping], [dac], [tia], [adc], [read_noise] sub-tables of s.
+  // [solver]: method = "full" | "ideal" | "approx" (how the array is solved), approx_sweeps, linear_solver =
+  // "direct" | "pcg" (the sparse linear solver of the full method), pcg_rel_tol.
   static TileParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads, sub-tables included
+  // Field by field; the read-noise units by their written keys, the ADC tables by content (absent = ideal).
+  bool operator==(const TileParams& o) const;
 };
 
 class AnalogTile {

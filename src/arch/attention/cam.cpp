@@ -59,6 +59,22 @@ CamParams CamParams::from_config(core::Section& s) {
   return p;
 }
 
+void CamParams::to_config(core::Section& s) const {
+  s.set_int("n_bits", n_bits);
+  s.set_int("k", k);
+  s.set_int("k_first", k_first);
+  s.set_int("n_tile_rows", n_tile_rows);
+  s.set_int("n_adc_bits", n_adc_bits);
+  s.set_string("score", score);
+  s.set_double_array("key_offset", key_offset);
+  if (!cam_card.empty()) {  // absent = the ideal row (an empty path is not a valid value of the key)
+    s.set_string("cam_card", cam_card);
+  }
+  s.set_bool("cam_noise", cam_noise);
+  s.set_int("n_window", n_window);
+  s.set_bool("calibrate_key_offset", calibrate_key_offset);
+}
+
 CamAttention::CamAttention(core::Section& cfg, const AttentionInit& init)
     : init_(init), p_(CamParams::from_config(cfg)), row_(load_row(cfg, p_)) {
   const auto hd = static_cast<size_t>(init.head_dim);

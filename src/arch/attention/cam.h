@@ -65,6 +65,8 @@ struct CamParams {
   bool calibrate_key_offset = false;
 
   static CamParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads (cam_card only when set)
+  bool operator==(const CamParams&) const = default;
 };
 
 class CamAttention final : public Attention {

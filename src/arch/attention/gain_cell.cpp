@@ -78,6 +78,29 @@ GainCellAttentionParams GainCellAttentionParams::from_config(core::Section& s) {
   return p;
 }
 
+void GainCellAttentionParams::to_config(core::Section& s) const {
+  s.set_bool("exact", exact);
+  s.set_int("n_array_rows", n_array_rows);
+  s.set_int("n_array_cols", n_array_cols);
+  s.set_int("n_window", n_window);
+  s.set_string("score_readout", score_readout);
+  s.set_int("n_adc_bits", n_adc_bits);
+  s.set_double("t_max_s", t_max_s);
+  s.set_double("s_sat", s_sat);
+  s.set_int("n_input_levels", n_input_levels);
+  s.set_int("n_output_levels", n_output_levels);
+  s.set_double("map_range_rel", map_range_rel);
+  s.set_double("score_range_default_rel", score_range_default_rel);
+  s.set_double("out_range_default_rel", out_range_default_rel);
+  s.set_double_array("q_scale_rel", q_scale_rel);
+  s.set_double_array("score_range_rel", score_range_rel);
+  s.set_double_array("out_range_rel", out_range_rel);
+  s.set_double_array("hs_offset_rel", hs_offset_rel);
+  s.set_double_array("hs_sat_rel", hs_sat_rel);
+  s.set_double_array("out_gain_rel", out_gain_rel);
+  s.set_int("n_reservoir_rows", n_reservoir_rows);
+}
+
 GainCellAttention::GainCellAttention(core::Section& cfg, const AttentionInit& init)
     : init_(init),
       p_(GainCellAttentionParams::from_config(cfg)),

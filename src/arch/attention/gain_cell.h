@@ -58,6 +58,8 @@ struct GainCellAttentionParams {
 
   void validate() const;
   static GainCellAttentionParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const GainCellAttentionParams&) const = default;
 };
 
 class GainCellAttention final : public Attention {

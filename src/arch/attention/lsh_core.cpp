@@ -43,6 +43,15 @@ LshParams LshParams::from_config(core::Section& s) {
   return p;
 }
 
+void LshParams::to_config(core::Section& s) const {
+  s.set_int("n_bits", n_bits);
+  s.set_int("n_rounds", n_rounds);
+  s.set_int("n_window", n_window);
+  s.set_int("n_sink", n_sink);
+  s.set_int("n_sparsity_skip_pos", n_sparsity_skip_pos);
+  s.set_double_array("key_offset", key_offset);
+}
+
 void LshParams::validate(const core::Section& s) const {
   if (n_bits < 0 || n_bits > k_max_bits) {
     s.fail("n_bits", fmt::format("= {}: must be in [0, {}] (2^n_bits buckets; 0 = one bucket = dense attention)",

@@ -38,6 +38,8 @@ struct LshParams {
   std::vector<double> key_offset;
   // Reads n_bits, n_rounds, n_window, n_sink, n_sparsity_skip_pos, key_offset from `s` and validates (ConfigError).
   static LshParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const LshParams&) const = default;
   void validate(const core::Section& s) const;
 };
 

@@ -37,6 +37,21 @@ MemristivePlanesParams MemristivePlanesParams::from_config(core::Section& s, con
   return p;
 }
 
+void MemristivePlanesParams::to_config(core::Section& s) const {
+  s.set_int("n_tile_rows", n_tile_rows);
+  s.set_int("n_tile_cols", n_tile_cols);
+  s.set_bool("tiling", tiling);
+  s.set_string("realisation", realisation);
+  s.set_int("n_pulses", n_pulses);
+  s.set_double("g_spread_s", g_spread_s);
+  s.set_double("v_read_v", v_read_v);
+  s.set_int("n_dac_bits", n_dac_bits);
+  parasitics.to_config(s);
+  s.set_double("comparator_offset_sigma_a", comparator_offset_sigma_a);
+  s.set_double("comparator_noise_sigma_a", comparator_noise_sigma_a);
+  s.set_bool("reprogram_per_round", reprogram_per_round);
+}
+
 namespace {
 
 // One physical tile after programming: its linear map, or the tile itself when the read law is nonlinear.

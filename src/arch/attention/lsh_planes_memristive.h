@@ -48,6 +48,8 @@ struct MemristivePlanesParams {
   double comparator_noise_sigma_a = 0.2e-6;
   bool reprogram_per_round = false;
   static MemristivePlanesParams from_config(core::Section& s, const HashShape& shape);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const MemristivePlanesParams&) const = default;
 };
 
 class MemristivePlanes : public PlaneSource {

@@ -94,6 +94,23 @@ CpqParams CpqParams::from_config(core::Section& s, const KvCacheInit& init) {
   return p;
 }
 
+void CpqParams::to_config(core::Section& s) const {
+  s.set_int("n_bits_k", n_bits_k);
+  s.set_int("n_bits_v", n_bits_v);
+  s.set_int("n_group_k", n_group_k);
+  s.set_int("n_group_v", n_group_v);
+  s.set_int("n_scale_bits", n_scale_bits);
+  s.set_double("scale_headroom_ratio", scale_headroom_ratio);
+  s.set_double("prune_ratio", prune_ratio);
+  s.set_double("threshold_rel", threshold_rel);
+  s.set_double_array("prune_threshold_k", prune_threshold_k);
+  s.set_double_array("prune_threshold_v", prune_threshold_v);
+  s.set_double_array("channel_scale_k", channel_scale_k);
+  s.set_double_array("channel_scale_v", channel_scale_v);
+  s.set_bool("calibrate_thresholds", calibrate_thresholds);
+  s.set_bool("calibrate_channel_scales", calibrate_channel_scales);
+}
+
 void MagnitudeHistogram::add(float x) {
   const double a = std::abs(static_cast<double>(x));
   int b = 0;

@@ -72,6 +72,8 @@ struct CpqParams {
   bool calibrate_channel_scales = false;
 
   static CpqParams from_config(core::Section& s, const KvCacheInit& init);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const CpqParams&) const = default;
 };
 
 // Magnitude histogram (log-spaced bins) for threshold calibration: quantiles to ~1.4 % in |x|.

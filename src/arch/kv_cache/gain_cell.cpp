@@ -75,6 +75,29 @@ GainCellKvParams GainCellKvParams::from_config(core::Section& s) {
   return p;
 }
 
+void GainCellKvParams::to_config(core::Section& s) const {
+  s.set_bool("exact", exact);
+  s.set_string("device_card", device_card);
+  s.set_int("n_levels", n_levels);
+  s.set_double("v_store_min_v", v_store_min_v);
+  s.set_double("v_store_max_v", v_store_max_v);
+  s.set_double("v_read_v", v_read_v);
+  s.set_double("t_token_s", t_token_s);
+  s.set_double("tau_ret_s", tau_ret_s);
+  s.set_bool("decay", decay);
+  s.set_bool("variation", variation);
+  s.set_bool("write_noise", write_noise);
+  s.set_double("t_refresh_s", t_refresh_s);
+  s.set_string("read_law", read_law);
+  s.set_string("level_spacing", level_spacing);
+  s.set_int("n_window", n_window);
+  s.set_double("map_range_rel", map_range_rel);
+  s.set_double_array("k_lo_rel", k_lo_rel);
+  s.set_double_array("k_hi_rel", k_hi_rel);
+  s.set_double_array("v_lo_rel", v_lo_rel);
+  s.set_double_array("v_hi_rel", v_hi_rel);
+}
+
 devices::GainCellParams load_gain_cell_card(core::Section& s, const std::string& key, const std::string& path) {
   devices::DeviceCard card;
   try {

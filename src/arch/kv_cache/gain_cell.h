@@ -65,6 +65,8 @@ struct GainCellKvParams {
 
   void validate() const;
   static GainCellKvParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads
+  bool operator==(const GainCellKvParams&) const = default;
 };
 
 // A gain-cell device model from a card path (descriptive strings of the card are accepted and ignored).

@@ -116,12 +116,7 @@ CrossbarLinearParams CrossbarLinearParams::from_config(core::Section& s) {
   p.dac_margin_rel = s.get_double("dac_margin_rel", p.dac_margin_rel, core::Range::positive());
   p.r_tia_ohm = s.get_double("r_tia_ohm", p.r_tia_ohm, core::Range::positive());
   p.n_cols_per_adc = s.get_int("n_cols_per_adc", p.n_cols_per_adc, core::Range::closed(1, 1024));
-  p.parasitics.r_wire_row_ohm =
-      s.get_double("r_wire_row_ohm", p.parasitics.r_wire_row_ohm, core::Range::non_negative());
-  p.parasitics.r_wire_col_ohm =
-      s.get_double("r_wire_col_ohm", p.parasitics.r_wire_col_ohm, core::Range::non_negative());
-  p.parasitics.r_driver_ohm = s.get_double("r_driver_ohm", p.parasitics.r_driver_ohm, core::Range::non_negative());
-  p.parasitics.r_sense_ohm = s.get_double("r_sense_ohm", p.parasitics.r_sense_ohm, core::Range::non_negative());
+  p.parasitics = xbar::Parasitics::from_config(s, p.parasitics);
   p.read_noise_sigma_rel = s.get_double("read_noise_sigma_rel", p.read_noise_sigma_rel, core::Range::non_negative());
   p.count_read_power = s.get_bool("count_read_power", p.count_read_power);
   p.output_gain_calibration = s.get_bool("output_gain_calibration", p.output_gain_calibration);
@@ -145,6 +140,35 @@ CrossbarLinearParams CrossbarLinearParams::from_config(core::Section& s) {
   }
   p.validate();
   return p;
+}
+
+void CrossbarLinearParams::to_config(core::Section& s) const {
+  s.set_string_array("roles", roles);
+  s.set_int("n_tile_rows", n_tile_rows);
+  s.set_int("n_tile_cols", n_tile_cols);
+  s.set_double("g_lo_s", g_lo_s);
+  s.set_double("g_hi_s", g_hi_s);
+  s.set_string("input", input);
+  s.set_int("n_dac_bits", n_dac_bits);
+  s.set_double("v_read_v", v_read_v);
+  s.set_double("dac_x_max", dac_x_max);
+  s.set_double("dac_margin_rel", dac_margin_rel);
+  s.set_double("r_tia_ohm", r_tia_ohm);
+  s.set_int("n_cols_per_adc", n_cols_per_adc);
+  parasitics.to_config(s);
+  s.set_double("read_noise_sigma_rel", read_noise_sigma_rel);
+  s.set_bool("count_read_power", count_read_power);
+  s.set_bool("output_gain_calibration", output_gain_calibration);
+  s.set_int("n_threads", n_threads);
+  auto m = s.section("mapping");
+  m.set_string("type", mapping);
+  m.set_int("n_levels", quant.n_levels);
+  m.set_int("n_slices", quant.n_slices);
+  m.set_string("weight_scale", weight_scale);
+  m.set_int("n_write_verify", program.n_write_verify);
+  m.set_double("verify_tol_rel", program.verify_tol_rel);
+  m.set_double("p_stuck_on_rel", program.p_stuck_on_rel);
+  m.set_double("p_stuck_off_rel", program.p_stuck_off_rel);
 }
 
 CrossbarLinear::CrossbarLinear(core::Section& cfg, const LinearInit& init)

@@ -82,6 +82,8 @@ struct CrossbarLinearParams {
   void validate() const;
   // Reads [arch.linear] (this section) with its [mapping] sub-table; [programming] and [adc] are read by the unit.
   static CrossbarLinearParams from_config(core::Section& s);
+  void to_config(core::Section& s) const;  // the keys from_config() reads, [mapping] included
+  bool operator==(const CrossbarLinearParams&) const = default;
 };
 
 class CrossbarLinear final : public Linear {
