@@ -35,6 +35,7 @@
 #include "devices/read_noise.h"
 #include "devices/switching.h"
 #include "devices/vteam.h"
+#include "experiments/lsh_attention.h"
 #include "xbar/device_programming.h"
 #include "xbar/mapping.h"
 #include "xbar/peripherals.h"
@@ -468,6 +469,34 @@ static void check_arch_cost() {
                                      [](core::Section& s) { return cost::ModelShape::from_config(s); });
 }
 
+// Experiments: LshAttentionParams (its file paths must exist: the shipped data/ files, tests run from the source root).
+static void check_experiments() {
+  core::Config base = core::Config::from_string(
+      "model = \"data/models/stories260K.bin\"\ntokenizer = \"data/models/tok512.bin\"\n"
+      "text = \"data/text/tinystories_valid_excerpt.txt\"\n");
+  core::Section b = base.root();
+  const experiments::LshAttentionParams def = experiments::LshAttentionParams::from_config(b);
+  experiments::LshAttentionParams p = def;
+  p.max_tokens = 123;
+  p.n_bits = {0, 8};
+  p.n_rounds = {3};
+  p.n_window = 5;
+  p.n_sink = 2;
+  p.n_sparsity_skip_pos = 7;
+  p.sources = {"memristive"};
+  p.center_keys = false;
+  p.n_calibration_stories = 11;
+  p.n_seeds = 4;
+  p.collision_theta_rad = {0.25, 1.0 / 3.0};
+  p.n_collision_pairs = 9;
+  p.n_collision_slots = 3;
+  p.n_collision_bits = 5;
+  p.n_collision_rounds = 6;
+  check_round_trip<experiments::LshAttentionParams>("experiments::LshAttentionParams", p, def, [](core::Section& s) {
+    return experiments::LshAttentionParams::from_config(s);
+  });
+}
+
 // The parameter structs of src/: headers declaring a static from_config(core::Section&, ...) (one per struct).
 // Jobs read from a whole core::Config (experiments' XbarSolveJob: generated arrays, not parameters) are not counted.
 static int count_from_config_structs() {
@@ -489,6 +518,7 @@ TEST_CASE("params round trip: from_config(to_config(p)) == p for every parameter
   check_devices();
   check_circuits_xbar();
   check_arch_cost();
+  check_experiments();
   const int n_src = count_from_config_structs();
   std::cout << "params round trip: " << g_structs << " structs checked; " << n_src
             << " static from_config(core::Section&) declarations in src/\n";

@@ -45,7 +45,7 @@ Case make_case(size_t n_rows, size_t n_cols, double r_wire, uint64_t seed, circu
       c.spec.g_s.push_back(g);
       if (cell == circuits::CellType::metal_oxide) {
         const double xi = rng.normal();
-        const double t = c.spec.temp_k - 273.15;  // the law takes Celsius (circuits/metal_oxide.sub)
+        const double t = c.spec.temperature_k - 273.15;  // the law takes Celsius (circuits/metal_oxide.sub)
         c.spec.xi.push_back(xi);
         c.cells.a1_s(i, j) =
             -2.58e-6 + 0.977 * g + 1.166e-7 * t + xi * (-1.07e-6 + 0.25 * g + 2.20e-8 * t - 1300 * g * g);

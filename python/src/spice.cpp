@@ -145,7 +145,7 @@ std::vector<double> optional_matrix(const py::object& o, const char* name, Eigen
 std::string netlist_crossbar(const py::object& g_s, size_t n_rows, size_t n_cols, const std::string& cell,
                              double r_wire_row_ohm, double r_wire_col_ohm, double r_driver_ohm, double r_sense_ohm,
                              const py::object& v_rows_v, const py::object& v_cols_v, const std::string& mode,
-                             const std::string& sense, double r_load_ohm, const py::object& xi, double temp_k,
+                             const std::string& sense, double r_load_ohm, const py::object& xi, double temperature_k,
                              const py::object& x0, size_t sel_row, size_t sel_col, double v_write_v,
                              const py::object& pulse_rows_v, const py::object& pulse_cols_v, double t_pulse_s,
                              double t_edge_s, double t_gap_s, const std::string& options, const std::string& analysis,
@@ -167,7 +167,7 @@ std::string netlist_crossbar(const py::object& g_s, size_t n_rows, size_t n_cols
   s.g_s = optional_matrix(g_s, "g_s", r, c);
   s.xi = optional_matrix(xi, "xi", r, c);
   s.x0 = optional_matrix(x0, "x0", r, c);
-  s.temp_k = temp_k;
+  s.temperature_k = temperature_k;
   s.parasitics.r_wire_row_ohm = r_wire_row_ohm;
   s.parasitics.r_wire_col_ohm = r_wire_col_ohm;
   s.parasitics.r_driver_ohm = r_driver_ohm;
@@ -222,7 +222,7 @@ void register_spice(py::module_& m) {
         py::arg("r_wire_col_ohm") = d.parasitics.r_wire_col_ohm, py::arg("r_driver_ohm") = d.parasitics.r_driver_ohm,
         py::arg("r_sense_ohm") = d.parasitics.r_sense_ohm, py::arg("v_rows_v") = py::none(),
         py::arg("v_cols_v") = py::none(), py::arg("mode") = "read", py::arg("sense") = "virtual_ground",
-        py::arg("r_load_ohm") = d.r_load_ohm, py::arg("xi") = py::none(), py::arg("temp_k") = d.temp_k,
+        py::arg("r_load_ohm") = d.r_load_ohm, py::arg("xi") = py::none(), py::arg("temperature_k") = d.temperature_k,
         py::arg("x0") = py::none(), py::arg("sel_row") = 0, py::arg("sel_col") = 0, py::arg("v_write_v") = d.v_write_v,
         py::arg("pulse_rows_v") = py::none(), py::arg("pulse_cols_v") = py::none(), py::arg("t_pulse_s") = d.t_pulse_s,
         py::arg("t_edge_s") = d.t_edge_s, py::arg("t_gap_s") = d.t_gap_s, py::arg("options") = "",
@@ -240,7 +240,7 @@ Args:
     v_rows_v: (rows,) word-line inputs (V) for mode "read" (None: 0.1 V each); v_cols_v: (cols,) sense levels.
     mode: "read", "write_half" (V/2), "write_third" (V/3) or "pulse_train" (PWL pulses).
     sense: "virtual_ground" or "load_resistor" (with r_load_ohm).
-    xi: (rows, cols) metal_oxide d2d draws; temp_k: metal_oxide temperature (K); x0: (rows, cols) vteam states.
+    xi: (rows, cols) metal_oxide d2d draws; temperature_k: metal_oxide temperature (K); x0: (rows, cols) vteam states.
     sel_row, sel_col, v_write_v: write modes; pulse_rows_v (n_pulses, rows), pulse_cols_v (n_pulses, cols),
         t_pulse_s, t_edge_s, t_gap_s: pulse_train.
     options: an options card written as given; analysis: an analysis card (e.g. ".op"); command: the command

@@ -32,7 +32,7 @@ ArrayReads run_metal_oxide_array_reads(spice::WorkerPool& pool, const ArrayCheck
       x.cell = circuits::CellType::metal_oxide;
       x.g_s = g0;
       x.xi = xi;
-      x.temp_k = o.temp_k;
+      x.temperature_k = o.temperature_k;
       x.parasitics = o.parasitics;
       x.mode = circuits::CrossbarMode::read;
       for (size_t i = 0; i < n; ++i) {

@@ -32,7 +32,7 @@ struct ArrayCheckOptions {
   double g0_min_s = 3.16e-6, g0_max_s = 1.5e-4;  // per-cell G0, log-uniform
   double v_min_v = 0.05, v_max_v = 0.4;          // row inputs, uniform (patterns ≥ 1)
   circuits::Parasitics parasitics{2.5, 2.5, 10.0, 10.0};  // crossbar.h's defaults
-  double temp_k = 333.15;
+  double temperature_k = 333.15;
 };
 
 struct ArrayCase {

@@ -21,7 +21,7 @@ circuits::CrossbarSpec random_array(size_t n, uint64_t seed) {
   x.n_rows = n;
   x.n_cols = n;
   x.cell = circuits::CellType::metal_oxide;
-  x.temp_k = 333.15;
+  x.temperature_k = 333.15;
   for (size_t k = 0; k < n * n; ++k) {
     x.g_s.push_back(std::exp(r.uniform(std::log(3.16e-6), std::log(1.5e-4))));
     x.xi.push_back(r.normal());

@@ -134,7 +134,7 @@ class MetalOxideCalibration final : public Calibration {
     array_.v_min_v = a.get_double("v_min_v", 0.05, Range::closed(0, base_.v_read_max_v));
     array_.v_max_v = a.get_double("v_max_v", base_.v_read_max_v, Range::closed(array_.v_min_v, base_.v_read_max_v));
     array_.parasitics = circuits::Parasitics::from_config(a, array_.parasitics);
-    array_.temp_k = base_.temperature_k;
+    array_.temperature_k = base_.temperature_k;
   }
   void put_array_check(devices::DeviceCard& c, const ArrayCheckResult& r) const {
     auto& a = c.array_check;

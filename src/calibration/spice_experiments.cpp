@@ -194,7 +194,7 @@ UpdateMc sample_vteam_update(const devices::VteamParams& model, size_t n, uint64
 }
 
 MoIvPopulation run_metal_oxide_iv(spice::WorkerPool& pool, const std::vector<double>& g0_s, size_t n_devices,
-                                  double temp_k, double v_max_v, double v_step_v, uint64_t seed) {
+                                  double temperature_k, double v_max_v, double v_step_v, uint64_t seed) {
   MoIvPopulation out;
   out.g0_s = g0_s;
   out.n_devices = n_devices;
@@ -212,7 +212,7 @@ MoIvPopulation run_metal_oxide_iv(spice::WorkerPool& pool, const std::vector<dou
     s.cell = circuits::CellType::metal_oxide;
     s.g0_s.assign(n_devices, g0);
     s.xi = out.xi;
-    s.temp_k = temp_k;
+    s.temperature_k = temperature_k;
     s.command = "pimtx calibrate (src/calibration/spice_experiments.cpp, metal-oxide I-V)";
     spice::Job job;
     job.netlist = circuits::device_bench_lines(s);

@@ -66,7 +66,7 @@ struct MoIvPopulation {
   SpiceRun run;
 };
 MoIvPopulation run_metal_oxide_iv(spice::WorkerPool& pool, const std::vector<double>& g0_s, size_t n_devices,
-                                  double temp_k, double v_max_v, double v_step_v, uint64_t seed);
+                                  double temperature_k, double v_max_v, double v_step_v, uint64_t seed);
 
 // ---- 3T gain cell (circuits/gaincell_3t.sub) ----
 struct GainCellSpiceOptions {

@@ -143,8 +143,8 @@ void CrossbarSpec::validate() const {
   if (x0_default < 0.0 || x0_default > 1.0) {
     bad("x0_default", num(x0_default), "must be in [0, 1]");
   }
-  if (!(temp_k > 0.0) || !std::isfinite(temp_k)) {
-    bad("temp_k", num(temp_k), "must be > 0");
+  if (!(temperature_k > 0.0) || !std::isfinite(temperature_k)) {
+    bad("temperature_k", num(temperature_k), "must be > 0");
   }
   if (!(vteam.r_on_ohm > 0.0) || !(vteam.r_off_ohm > vteam.r_on_ohm)) {
     bad("vteam.r_off_ohm", num(vteam.r_off_ohm), "need 0 < r_on_ohm < r_off_ohm");
@@ -289,7 +289,7 @@ std::string crossbar_netlist(const CrossbarSpec& s) {
           line(fmt::format("Rc{}_{} {} {} {}", i, j, w, b, num(1.0 / g)));
           break;
         case CellType::metal_oxide:
-          line(fmt::format("Xc{}_{} {} {} mo_device_g0 g0={} temp_k={} xi={}", i, j, w, b, num(g), num(s.temp_k),
+          line(fmt::format("Xc{}_{} {} {} mo_device_g0 g0={} temp_k={} xi={}", i, j, w, b, num(g), num(s.temperature_k),
                            num(s.xi.empty() ? 0.0 : s.xi[k])));
           break;
         case CellType::vteam:

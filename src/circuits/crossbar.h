@@ -68,9 +68,9 @@ struct CrossbarSpec {
   // Per-cell parameters, row-major (n_rows, n_cols); empty = every cell uses the default.
   std::vector<double> g_s;  // resistor: conductance 1/R (S); metal_oxide: nominal G0 (S)
   double g_default_s = 1e-4;
-  std::vector<double> xi;  // metal_oxide: device-to-device draw N(0,1) per cell (empty: 0)
-  double temp_k = 333.0;   // metal_oxide temperature (K)
-  std::vector<double> x0;  // vteam: initial state in [0, 1] per cell (applied with `tran ... uic`)
+  std::vector<double> xi;        // metal_oxide: device-to-device draw N(0,1) per cell (empty: 0)
+  double temperature_k = 333.0;  // metal_oxide temperature (K); the subcircuit parameter temp_k
+  std::vector<double> x0;        // vteam: initial state in [0, 1] per cell (applied with `tran ... uic`)
   double x0_default = 0.5;
   VteamCellParams vteam;
 

@@ -56,8 +56,8 @@ void DeviceBenchSpec::validate() const {
         bad(fmt::format("xi[{}]", k), num(xi[k]), "must be finite");
       }
     }
-    if (!(temp_k > 0)) {
-      bad("temp_k", num(temp_k), "must be > 0");
+    if (!(temperature_k > 0)) {
+      bad("temperature_k", num(temperature_k), "must be > 0");
     }
   }
   for (size_t k = 1; k < drive_pwl.size(); ++k) {
@@ -88,7 +88,7 @@ std::string device_bench_netlist(const DeviceBenchSpec& s) {
                          num(p.r_on_ohm), num(p.r_off_ohm), num(p.v_on_v), num(p.v_off_v), num(p.k_on_per_s),
                          num(p.k_off_per_s), num(p.alpha_on_ratio), num(p.alpha_off_ratio), num(s.x0[k]));
     } else {
-      out += fmt::format("Xc{} a{} 0 mo_device_g0 g0={} temp_k={} xi={}\n", k, k, num(s.g0_s[k]), num(s.temp_k),
+      out += fmt::format("Xc{} a{} 0 mo_device_g0 g0={} temp_k={} xi={}\n", k, k, num(s.g0_s[k]), num(s.temperature_k),
                          num(s.xi[k]));
     }
   }

@@ -30,7 +30,7 @@ struct DeviceBenchSpec {
   // metal_oxide (mo_device_g0): nominal conductance and d2d draw per cell (equal sizes).
   std::vector<double> g0_s;
   std::vector<double> xi;
-  double temp_k = 333.0;
+  double temperature_k = 333.0;  // the subcircuit parameter temp_k
   // Drive: PWL (time s, voltage V) points, strictly increasing times; empty = "DC 0" (for dc sweeps).
   std::vector<std::pair<double, double>> drive_pwl;
   std::string options;   // e.g. ".options reltol=1e-7"

@@ -59,7 +59,7 @@ TEST_CASE("metal-oxide cell follows I = A1 V + A3 V^3 with the devices.md 2.7 co
   const double xi = 0.8;
   s.g_s = {g0};
   s.xi = {xi};
-  s.temp_k = t_k;
+  s.temperature_k = t_k;
   pimtx::spice::Job job{crossbar_lines(s), {"dc vr0 -0.4 0.4 0.05"}, {"v(w0_0)", sense_vector(0)}};
   const auto r = pimtx::spice::run_job(job);
   const double t_c = t_k - 273.15;  // the law takes Celsius (circuits/metal_oxide.sub header)

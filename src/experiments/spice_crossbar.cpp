@@ -30,7 +30,7 @@ class SpiceCrossbarExperiment : public Experiment {
     if (g_max_s_ < g_min_s_) {
       c.fail("g_max_s", fmt::format("{} is below g_min_s = {}", g_max_s_, g_min_s_));
     }
-    spec_.temp_k = c.get_double("temp_k", 333.0, core::Range::closed(200.0, 500.0));
+    spec_.temperature_k = c.get_double("temperature_k", 333.0, core::Range::closed(200.0, 500.0));
     spec_.parasitics = circuits::Parasitics::from_config(c, spec_.parasitics);  // crossbar.h's defaults
     v_min_v_ = c.get_double("v_in_min_v", 0.0, core::Range::closed(-1.0, 1.0));
     v_max_v_ = c.get_double("v_in_max_v", 0.2, core::Range::closed(-1.0, 1.0));

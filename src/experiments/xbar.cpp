@@ -124,8 +124,9 @@ XbarSolveJob XbarSolveJob::from_config(core::Config& cfg, uint64_t seed) {
     }
   }
   auto sol = cfg.section("solver");
-  job.options.kind = sol.get_string("type", "direct", {"direct", "pcg"}) == "pcg" ? xbar::LinearSolverKind::pcg
-                                                                                  : xbar::LinearSolverKind::direct;
+  job.options.kind = sol.get_string("linear_solver", "direct", {"direct", "pcg"}) == "pcg"
+                         ? xbar::LinearSolverKind::pcg
+                         : xbar::LinearSolverKind::direct;
   job.options.pcg_rel_tol = sol.get_double("pcg_rel_tol", job.options.pcg_rel_tol, core::Range::positive());
   job.approx_sweeps = sol.get_int("approx_sweeps", 2, core::Range::closed(1, 100000));
   job.compare = sol.get_bool("compare", true);

@@ -10,13 +10,13 @@
 //   [input]  voltages_csv (one vector per line, volts per word line) | n_vectors, v_min_v, v_max_v (uniform).
 //   [bias]   scheme = "v_half" | "v_third" | "grounded", row, col, v_read_v: one read of cell (row, col) with
 //            unselected lines biased (replaces [input]; bit-line currents include the sneak currents).
-//   [solver] type = "direct" | "pcg", pcg_rel_tol, approx_sweeps, compare (ideal/approx error maps).
+//   [solver] linear_solver = "direct" | "pcg", pcg_rel_tol, approx_sweeps, compare (ideal/approx error maps).
 // Mapped / tiled MVM (replaces [array], [input], [bias]): y = Wᵀx through xbar::TiledMvm.
 //   [mvm]    weights_csv (rows = inputs on word lines, cols = outputs) | n_in, n_out (N(0,1), stream
 //            "xbar.cli.weights"); inputs_csv (one input vector per line) | n_vectors (N(0,1), "xbar.cli.mvm_input");
 //            tile_rows, tile_cols (weights per tile), calibrate_adc (ADC range from these inputs first).
 //   [mvm.programming] type = "ideal" | "gaussian" | "device" (device_card = "path" or [mvm.programming.device]);
-//   [mvm.solver] mode = "full" | "ideal" | "approx"; [mvm.array] wire/driver/sense resistances,
+//   [mvm.solver] method = "full" | "ideal" | "approx", linear_solver; [mvm.array] wire/driver/sense resistances,
 //   read_noise_sigma_rel; [mvm.mapping], [mvm.dac], [mvm.tia], [mvm.adc] (type = "ideal" | "uniform"),
 //   [mvm.read_noise] (type = "none" | "white_rtn"). Output /xbar/mvm: outputs, ideal_outputs (Wᵀx in double),
 //   error, and rel_error (Frobenius), max_abs_error, rms_error, max_rel_error_fullscale; timings.
