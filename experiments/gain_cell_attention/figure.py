@@ -5,6 +5,7 @@ results/figures/README.md.
 
 usage: /usr/bin/python3 experiments/gain_cell_attention/figure.py SWEEP.h5 OUT.png
 """
+import contextlib
 import os
 import sys
 
@@ -31,12 +32,8 @@ def main():
     if len(sys.argv) != 3:
         sys.stderr.write(__doc__)
         return 2
-    saved = sys.stdout
-    sys.stdout = sys.stderr  # plot.py's table and "wrote ..." line are not figure rows
-    try:
+    with contextlib.redirect_stdout(sys.stderr):  # plot.py's table and "wrote ..." line are not figure rows
         rc = plot.main()
-    finally:
-        sys.stdout = saved
     if rc != 0:
         return rc
     with h5py.File(sys.argv[1], "r") as f:

@@ -4,6 +4,7 @@ rows (figure | quantity | pimtx | paper) for results/figures/README.md.
 
 usage: /usr/bin/python3 experiments/lsh_attention/figure.py SWEEP.h5 OUT.png
 """
+import contextlib
 import os
 import sys
 
@@ -18,12 +19,8 @@ def main():
         sys.stderr.write(__doc__)
         return 2
     sys.argv = [sys.argv[0], sys.argv[1], sys.argv[2]]
-    saved = sys.stdout
-    sys.stdout = sys.stderr  # plot.py's "wrote ..." line is not a table row
-    try:
+    with contextlib.redirect_stdout(sys.stderr):  # plot.py's "wrote ..." line is not a table row
         rc = plot.main()
-    finally:
-        sys.stdout = saved
     if rc != 0:
         return rc
     with h5py.File(sys.argv[1], "r") as f:

@@ -6,6 +6,7 @@ base point; the base point is drawn in every panel at its own setting.
 
 usage: /usr/bin/python3 experiments/pim_linear/figure.py SWEEP.h5 OUT.png
 """
+import contextlib
 import os
 import sys
 
@@ -87,12 +88,8 @@ def main():
     rows.sort(key=lambda r: (0, 0) if r["sweep"] in ("digital", "base") else
               (1 + order.index(r["sweep"]), ORDER[r["sweep"]].index(r["label"]) if r["label"] in ORDER[r["sweep"]]
                else 99))
-    saved = sys.stdout
-    sys.stdout = sys.stderr  # plot.py's table is the log's, not figure rows
-    try:
+    with contextlib.redirect_stdout(sys.stderr):  # plot.py's table is the log's, not figure rows
         sweeps = plot.print_table(rows)
-    finally:
-        sys.stdout = saved
     plot.draw(rows, sweeps, sys.argv[2])
     ref = [r for r in rows if r["sweep"] == "digital"][0]
     rel = lambda r: f"{100 * (r['nll'] / ref['nll'] - 1):+.2f} %"  # noqa: E731

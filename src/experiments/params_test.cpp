@@ -16,36 +16,8 @@ const char* k_paths =
 
 }  // namespace
 
-TEST_CASE("LshAttentionParams: to_config and from_config are inverse, every field", "[experiments][lsh]") {
-  core::Config base = core::Config::from_string(k_paths);
-  auto s0 = base.section("lsh_attention");
-  experiments::LshAttentionParams p = experiments::LshAttentionParams::from_config(s0);
-  // Every field off its default.
-  p.max_tokens = 123;
-  p.n_bits = {0, 8};
-  p.n_rounds = {3};
-  p.n_window = 5;
-  p.n_sink = 2;
-  p.n_sparsity_skip_pos = 7;
-  p.sources = {"a", "b", "c"};
-  p.center_keys = false;
-  p.n_calibration_stories = 11;
-  p.n_seeds = 4;
-  p.collision_theta_rad = {0.25, 1.0 / 3.0};
-  p.n_collision_pairs = 9;
-  p.n_collision_slots = 3;
-  p.n_collision_bits = 5;
-  p.n_collision_rounds = 6;
-  core::Config written;
-  auto w = written.section("lsh_attention");
-  p.to_config(w);
-  core::Config reread = core::Config::from_string(written.document_text());
-  auto r = reread.section("lsh_attention");
-  const auto q = experiments::LshAttentionParams::from_config(r);
-  CHECK(q == p);
-  CHECK(q.collision_theta_rad[1] == 1.0 / 3.0);  // doubles survive the TOML text exactly
-  reread.check_unknown();                        // to_config writes only keys from_config reads
-}
+// The round trip from_config(to_config(p)) == p of LshAttentionParams is in tests/params_roundtrip_test.cpp with
+// every other parameter struct of src/ (every field off its default, keys checked both ways).
 
 TEST_CASE("LshAttentionParams: bad values are ConfigErrors naming the key", "[experiments][lsh]") {
   auto bad = [](const std::string& extra) {
