@@ -41,7 +41,6 @@ def main():
     args = ap.parse_args()
     args.out = os.path.abspath(args.out)
     args.pimtx = os.path.abspath(args.pimtx)
-    os.makedirs(args.out, exist_ok=True)
     figures = []
     for path in sorted(glob.glob(os.path.join(ROOT, "experiments", "*", "figure*.toml"))):
         with open(path, "rb") as f:
@@ -62,7 +61,8 @@ def main():
         sys.stderr.write("no figure declared (experiments/*/figure*.toml with a [figure] table)\n")
         return 2
     if args.check:
-        return check(figures, args.pimtx)
+        return check(figures, args.pimtx)  # writes nothing (not even the output folder)
+    os.makedirs(args.out, exist_ok=True)
     rows, timing, failed = [], [], []
     t_all = time.monotonic()
     for path, fig in figures:
