@@ -83,41 +83,29 @@ void Transformer::reset() {
 }
 
 int Transformer::calibrate(const std::function<void()>& run_text) {
-  // Every unit that may calibrate, linear layers first (in layer order), then each layer's cache and attention.
-  struct Unit {
-    std::function<int()> n_passes;
-    std::function<void(int)> begin, end;
-  };
-  std::vector<Unit> units;
-  auto add = [&units](auto* u) {
-    if (u != nullptr) {
-      units.push_back({[u]() { return u->n_calibration_passes(); }, [u](int p) { u->begin_calibration_pass(p); },
-                       [u](int p) { u->end_calibration_pass(p); }});
+  // Every unit that may calibrate (Linear, KvCache and Attention share the protocol): linear layers first, in layer
+  // order, then each layer's cache and attention.
+  auto each_unit = [this](auto&& f) {
+    for (auto& o : ops_) {
+      for (Linear* u :
+           {o.wq.get(), o.wk.get(), o.wv.get(), o.wqkv.get(), o.wo.get(), o.w1.get(), o.w2.get(), o.w3.get()}) {
+        if (u != nullptr) {
+          f(*u);
+        }
+      }
+    }
+    f(*classifier_);
+    for (auto& o : ops_) {
+      f(*o.cache);
+      f(*o.attention);
     }
   };
-  for (auto& o : ops_) {
-    for (Linear* u :
-         {o.wq.get(), o.wk.get(), o.wv.get(), o.wqkv.get(), o.wo.get(), o.w1.get(), o.w2.get(), o.w3.get()}) {
-      add(u);
-    }
-  }
-  add(classifier_.get());
-  for (auto& o : ops_) {
-    add(o.cache.get());
-    add(o.attention.get());
-  }
   int n_passes = 0;
-  for (const Unit& u : units) {
-    n_passes = std::max(n_passes, u.n_passes());
-  }
+  each_unit([&n_passes](auto& u) { n_passes = std::max(n_passes, u.n_calibration_passes()); });
   for (int p = 0; p < n_passes; ++p) {
-    for (const Unit& u : units) {
-      u.begin(p);
-    }
+    each_unit([p](auto& u) { u.begin_calibration_pass(p); });
     run_text();
-    for (const Unit& u : units) {
-      u.end(p);
-    }
+    each_unit([p](auto& u) { u.end_calibration_pass(p); });
   }
   reset();
   clear_counts();

@@ -185,9 +185,7 @@ int64_t CpqKvCache::compress_row(Side& side, const float* row, int64_t pos) {
       float* out = &side.data[static_cast<size_t>(h)](pos, 0);
       for (int i = 0; i < hd; ++i) {
         const float x = row[h * hd + i];
-        side.hist[static_cast<size_t>(h)].add(x);
-        auto& am = side.absmax[static_cast<size_t>(h * hd + i)];
-        am = std::max(am, static_cast<double>(std::abs(x)));
+        side.record(h, h * hd + i, x);
         out[i] = x;
       }
     }
@@ -204,9 +202,7 @@ int64_t CpqKvCache::compress_row(Side& side, const float* row, int64_t pos) {
         std::max(side.threshold[static_cast<size_t>(h)], p_.threshold_rel * static_cast<double>(hmax)));
     for (int i = 0; i < hd; ++i) {
       const float x = row[h * hd + i];
-      side.hist[static_cast<size_t>(h)].add(x);
-      auto& am = side.absmax[static_cast<size_t>(h * hd + i)];
-      am = std::max(am, static_cast<double>(std::abs(x)));
+      side.record(h, h * hd + i, x);
       const float y = std::abs(x) < t ? 0.0f : x;
       scratch_[static_cast<size_t>(h * hd + i)] = y;
       smax = std::max(smax, std::abs(y));

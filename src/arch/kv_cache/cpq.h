@@ -48,7 +48,9 @@
 // experiment kv_cam's calibration, per pass, the last pass wins.)
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <vector>
 
 #include "arch/kv_cache/kv_cache.h"
@@ -143,6 +145,12 @@ class CpqKvCache final : public KvCache {
     std::vector<int64_t> n_elem, n_zero_pruned, n_zero_quant;  // (n_kv_heads)
     int64_t bits = 0;                                          // stored bits (before byte rounding)
     int64_t n_elements = 0;
+    // The raw-value statistics (|x| histogram of kv head h, max |x| of channel c) that calibration reads.
+    void record(int h, int c, float x) {
+      hist[static_cast<size_t>(h)].add(x);
+      auto& am = absmax[static_cast<size_t>(c)];
+      am = std::max(am, static_cast<double>(std::abs(x)));
+    }
   };
   // Compresses one token row (kv_dim) in place into side.data at position pos; returns its bytes.
   int64_t compress_row(Side& side, const float* row, int64_t pos);
